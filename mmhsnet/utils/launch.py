@@ -1,0 +1,103 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: config loading with the CLI's
+overrides, checks that turn deep stack traces into clear messages, and building the Runner
+(with the CPU-distributed fixes DESIGN § 5 describes).
+
+Nothing here imports mmdet, mmseg or mmpose: the config's ``default_scope`` decides which
+toolkit the Runner loads.
+"""
+import os
+import os.path as osp
+
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from .checkpoint import missing_pretrained_checkpoint
+
+
+def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
+    """Load a config and apply the CLI's overrides (``--cfg-options``, ``--work-dir``,
+    ``--launcher``), as mmdet's tools do.
+
+    Args:
+        config (str): Config file path.
+        cfg_options (dict, optional): ``--cfg-options`` key-value pairs.
+        work_dir (str, optional): ``--work-dir``; defaults to ``./work_dirs/<config name>``.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+
+    Returns:
+        Config: The config.
+    """
+    if not osp.isfile(config):
+        raise SystemExit(f'error: config file {config!r} does not exist')
+    cfg = Config.fromfile(config)
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
+def _iter_init_cfgs(node, path='model'):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == 'init_cfg':
+                for cfg in value if isinstance(value, (list, tuple)) else [value]:
+                    yield f'{path}.init_cfg', cfg
+            else:
+                yield from _iter_init_cfgs(value, f'{path}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _iter_init_cfgs(value, f'{path}[{i}]')
+
+
+def check_pretrained_checkpoints(cfg):
+    """Exit with advice when a ``Pretrained`` ``init_cfg`` names a local file that is missing
+    (instead of a ``FileNotFoundError`` deep inside ``init_weights``)."""
+    for where, init_cfg in _iter_init_cfgs(cfg.get('model', {})):
+        ckpt = missing_pretrained_checkpoint(init_cfg)
+        if ckpt is not None:
+            raise SystemExit(
+                f'error: {where}.checkpoint={ckpt!r} does not exist.\n'
+                '  Put the ImageNet-pretrained weights there (see "Pretrained weights" in the '
+                f'README),\n  point to them with --cfg-options {where}.checkpoint=PATH,\n'
+                f'  or train from scratch with --cfg-options {where}=None')
+
+
+def _setup_cpu_distributed(cfg):
+    """mmengine 0.10.7 assumes CUDA when launched distributed: it calls
+    ``torch.cuda.set_device`` and wraps the model with ``device_ids=[rank]``. Without CUDA,
+    start the gloo process group ourselves (the Runner then skips its own initialisation) and
+    let DDP keep the parameters on the CPU. On GPUs the stock path is untouched."""
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    if cfg.launcher != 'pytorch':
+        raise SystemExit(f'error: --launcher {cfg.launcher} needs GPUs; on CPU-only machines '
+                         'use --launcher pytorch (torchrun, tools/dist_train.sh)')
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    env_cfg = cfg.get('env_cfg') or {}
+    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    cfg.env_cfg = env_cfg
+
+
+def build_runner(cfg):
+    """Build the Runner a config asks for (``runner_type`` or mmengine's ``Runner``)."""
+    _setup_cpu_distributed(cfg)
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
+
+
+def set_local_rank(local_rank):
+    """Keep ``LOCAL_RANK`` as ``torch.distributed.launch`` passes it (``--local-rank``)."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(local_rank)

@@ -1,0 +1,149 @@
+import os
+import pickle
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine.hooks import Hook
+from mmengine.model import BaseModel
+from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint
+from torch.utils.data import Dataset
+
+import mmhsnet  # noqa: F401  (applies the fix, as our tools and configs do)
+from mmhsnet.utils import load_weights, needs_mmengine_compat
+
+
+class ToyModel(BaseModel):
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, labels=None, mode='tensor'):
+        out = self.linear(inputs)
+        if mode == 'loss':
+            return dict(loss=((out - labels)**2).mean())
+        return out
+
+
+class ToyDataset(Dataset):
+    METAINFO = dict()
+    inputs = torch.linspace(-1, 1, 24).view(12, 2)
+    labels = inputs.sum(1, keepdim=True) * 3 + 1
+
+    def __len__(self):
+        return len(self.inputs)
+
+    def __getitem__(self, i):
+        return dict(inputs=self.inputs[i], labels=self.labels[i])
+
+
+class CodeInPickle:
+    """Unpickling this runs a shell command that creates ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+class RecordStart(Hook):
+    """Records where training starts (after any resume)."""
+
+    def before_train(self, runner):
+        self.iter = runner.iter
+        self.weight = runner.model.linear.weight.detach().clone()
+
+
+def make_runner(work_dir, max_iters, resume=False, hooks=()):
+    return Runner(
+        model=ToyModel(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=ToyDataset(),
+            sampler=dict(type='DefaultSampler', shuffle=True),
+            collate_fn=dict(type='default_collate'),
+            batch_size=3,
+            num_workers=0),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9)),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
+        resume=resume,
+        custom_hooks=list(hooks),
+        randomness=dict(seed=0),
+        experiment_name=f'toy_{max_iters}_{resume}')
+
+
+def test_runner_resumes_from_its_own_checkpoint(tmp_path):
+    runner = make_runner(tmp_path, max_iters=2)
+    runner.train()
+    ckpt = tmp_path / 'iter_2.pth'
+    assert ckpt.is_file()
+    weights_at_2 = runner.model.linear.weight.detach().clone()
+
+    if needs_mmengine_compat():
+        # Without the fix this is what mmengine 0.10.7 hits under torch >= 2.6.
+        with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer|Weights only load'):
+            torch.load(ckpt)
+
+    start = RecordStart()
+    resumed = make_runner(tmp_path, max_iters=4, resume=True, hooks=[start])
+    resumed.train()
+    assert start.iter == 2 and torch.equal(start.weight, weights_at_2)
+    assert resumed.iter == 4
+    assert (tmp_path / 'iter_4.pth').is_file()
+    # the optimizer state came back too: momentum buffers exist from the start
+    assert not torch.equal(resumed.model.linear.weight, weights_at_2)
+    state = torch.load(tmp_path / 'iter_4.pth', weights_only=False)
+    assert state['meta']['iter'] == 4
+    assert 'state' in state['optimizer'] and state['optimizer']['state']
+
+
+def test_the_fix_is_limited_to_runner_load_checkpoint(tmp_path):
+    runner = make_runner(tmp_path, max_iters=1)
+    runner.train()
+    if needs_mmengine_compat():
+        # outside Runner.load_checkpoint (e.g. init_cfg=Pretrained) loading stays weights_only
+        with pytest.raises(pickle.UnpicklingError):
+            _load_checkpoint(str(tmp_path / 'iter_1.pth'), map_location='cpu')
+    # a plain state dict still loads through mmengine's helpers
+    torch.save(runner.model.state_dict(), tmp_path / 'plain.pth')
+    model = ToyModel()
+    load_checkpoint(model, str(tmp_path / 'plain.pth'), map_location='cpu')
+    assert torch.equal(model.linear.weight, runner.model.linear.weight)
+
+
+def test_code_in_a_weight_file_is_refused(tmp_path):
+    marker = tmp_path / 'code_ran'
+    evil = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {'w': torch.zeros(1)}, 'payload': CodeInPickle(marker)}, evil)
+    with pytest.raises(RuntimeError, match='Refused to load .*nothing in it was executed'):
+        load_weights(evil)
+    assert not marker.exists()
+    # pretrained initialisation through mmengine (init_cfg) refuses it as well
+    with pytest.raises(pickle.UnpicklingError):
+        load_checkpoint(ToyModel(), str(evil), map_location='cpu')
+    assert not marker.exists()
+    # the payload is real: unpickling without protection runs it
+    torch.load(evil, weights_only=False)
+    assert marker.exists()
+
+
+def test_load_weights_errors(tmp_path):
+    good = tmp_path / 'good.pth'
+    torch.save({'w': torch.arange(1000.)}, good)
+    assert torch.equal(load_weights(good)['w'], torch.arange(1000.))
+    truncated = tmp_path / 'truncated.pth'
+    truncated.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(RuntimeError, match='truncated or corrupt'):
+        load_weights(truncated)
+    garbage = tmp_path / 'garbage.pth'
+    garbage.write_bytes(b'not a checkpoint at all')
+    with pytest.raises(RuntimeError, match='truncated or corrupt|Refused'):
+        load_weights(garbage)
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        load_weights(tmp_path / 'missing.pth')

@@ -1,4 +1,5 @@
 from .hsresnet import HSResNet
+from .resnest import ResNeSt
 from .resnet_d import ResNetD
 
-__all__ = ['HSResNet', 'ResNetD']
+__all__ = ['HSResNet', 'ResNeSt', 'ResNetD']

@@ -145,10 +145,13 @@ class ResLayer(Sequential):
         if stride != 1 or inplanes != outplanes:
             layers = []
             conv_stride = stride
-            if avg_down and stride != 1:
+            if avg_down:
+                # An identity at stride 1 keeps the conv and norm at downsample.1 / .2, the
+                # keys of mmdet's and the official checkpoints.
                 conv_stride = 1
                 layers.append(
-                    nn.AvgPool2d(stride, stride, ceil_mode=True, count_include_pad=False))
+                    nn.AvgPool2d(stride, stride, ceil_mode=True, count_include_pad=False)
+                    if stride != 1 else nn.Identity())
             layers += [
                 build_conv_layer(conv_cfg, inplanes, outplanes, 1, stride=conv_stride, bias=False),
                 build_norm_layer(norm_cfg, outplanes)[1]

@@ -2,7 +2,6 @@ import math
 
 import pytest
 import torch
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmhsnet.models import HSResNet
 from mmhsnet.models.backbones.hsresnet import HSBottleneck
@@ -10,10 +9,6 @@ from mmhsnet.models.layers import HierarchicalSplit
 
 # Input sizes that are not multiples of 32.
 H, W = 67, 93
-
-
-def check_norm_state(modules, train_state):
-    return all(m.training == train_state for m in modules if isinstance(m, _BatchNorm))
 
 
 def num_params(module):
@@ -109,77 +104,6 @@ def test_params_close_to_resnet50d():
         assert abs(other - r50d) > abs(ours - r50d)
 
 
-def test_frozen_stages():
-    frozen_stages = 1
-    model = HSResNet(depth=50, frozen_stages=frozen_stages)
-    model.init_weights()
-    model.train()
-    assert check_norm_state(model.stem.modules(), False)
-    for param in model.stem.parameters():
-        assert not param.requires_grad
-    for i in range(1, frozen_stages + 1):
-        layer = getattr(model, f'layer{i}')
-        for mod in layer.modules():
-            if isinstance(mod, _BatchNorm):
-                assert mod.training is False
-        for param in layer.parameters():
-            assert param.requires_grad is False
-    for param in model.layer2.parameters():
-        assert param.requires_grad
-    # stem-only freezing and the V1 stem
-    model = HSResNet(depth=50, deep_stem=False, frozen_stages=0, norm_eval=False)
-    model.train()
-    assert model.norm1.training is False
-    assert all(not p.requires_grad for p in model.conv1.parameters())
-    assert model.layer1[0].bn1.training
-    assert all(p.requires_grad for p in model.layer1.parameters())
-
-
-def test_norm_eval():
-    model = HSResNet(depth=50, norm_eval=True)
-    assert model.train() is model
-    assert check_norm_state(model.modules(), False)
-    model = HSResNet(depth=50, norm_eval=False)
-    model.train()
-    assert check_norm_state(model.modules(), True)
-
-
-def test_with_cp_same_outputs_and_gradients():
-    torch.manual_seed(0)
-    kwargs = dict(depth=50, norm_eval=False, zero_init_residual=False)
-    ref = HSResNet(**kwargs)
-    ref.init_weights()
-    cp_model = HSResNet(with_cp=True, **kwargs)
-    cp_model.load_state_dict(ref.state_dict())
-    assert all(block.with_cp for block in cp_model.layer3)
-    x = torch.rand(2, 3, 64, 64)
-    losses = []
-    for model in (ref, cp_model):
-        model.train()
-        outs = model(x)
-        loss = sum((o**2).mean() for o in outs)
-        loss.backward()
-        losses.append((outs, loss))
-    for o_ref, o_cp in zip(losses[0][0], losses[1][0]):
-        torch.testing.assert_close(o_cp, o_ref, rtol=1e-5, atol=1e-5)
-    for (name, p_ref), p_cp in zip(ref.named_parameters(), cp_model.parameters()):
-        torch.testing.assert_close(p_cp.grad, p_ref.grad, rtol=1e-4, atol=1e-6, msg=name)
-
-
-def test_zero_init_residual():
-    model = HSResNet(depth=50, zero_init_residual=True)
-    model.init_weights()
-    blocks = [m for m in model.modules() if isinstance(m, HSBottleneck)]
-    assert len(blocks) == 16
-    for block in blocks:
-        assert torch.all(block.norm3.weight == 0)
-        assert torch.all(block.norm1.weight == 1)
-    model = HSResNet(depth=50, zero_init_residual=False)
-    model.init_weights()
-    for block in blocks[:1]:
-        assert torch.all(model.layer1[0].norm3.weight == 1)
-
-
 def test_dcn_stages():
     model = HSResNet(
         depth=50,
@@ -190,12 +114,6 @@ def test_dcn_stages():
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 64, 64))
     assert outs[3].shape == (1, 2048, 2, 2)
-
-
-def test_pretrained_argument():
-    with pytest.warns(UserWarning, match='pretrained is deprecated'):
-        model = HSResNet(depth=50, pretrained='some.pth')
-    assert model.init_cfg == dict(type='Pretrained', checkpoint='some.pth')
 
 
 def test_pretrained_checkpoint_round_trip_and_missing_file(tmp_path):
@@ -216,25 +134,7 @@ def test_pretrained_checkpoint_round_trip_and_missing_file(tmp_path):
     (dict(depth=34), r'depth must be one of \[50, 101, 152\], got 34'),
     (dict(depth=50, scales=1), r'scales must be an int >= 2, got 1'),
     (dict(depth=50, base_width=1), r'base_width=1 .* floor\(base_channels \* base_width / 64\)'),
-    (dict(depth=50, out_indices=(4, )), r'out_indices must be a non-empty subset of \[0, 1, 2, 3\]'),
-    (dict(depth=50, num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(0, 3)),
-     r'subset of \[0, 1, 2\]'),
-    (dict(depth=50, frozen_stages=5), r'frozen_stages must be one of \[-1, 0, 1, 2, 3, 4\], got 5'),
-    (dict(depth=50, num_stages=5), r'num_stages must be one of \[1, 2, 3, 4\]'),
-    (dict(depth=50, style='tf'), r"style must be one of \['pytorch', 'caffe'\], got 'tf'"),
-    (dict(depth=50, strides=(1, 2)), r'strides .* must have num_stages=4 entries'),
-    (dict(depth=50, init_cfg=dict(type='Pretrained', checkpoint='a'), pretrained='b'),
-     'init_cfg and pretrained cannot be specified at the same time'),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         HSResNet(**kwargs)
-
-
-def test_wrong_input_channels():
-    one_stage = dict(depth=50, num_stages=1, strides=(1, ), dilations=(1, ), out_indices=(0, ))
-    model = HSResNet(**one_stage)
-    with pytest.raises(ValueError, match=r'in_channels=3, H, W\), got \(1, 1, 32, 32\)'):
-        model(torch.rand(1, 1, 32, 32))
-    gray = HSResNet(in_channels=1, **one_stage).eval()
-    assert gray(torch.rand(1, 1, 32, 32))[0].shape == (1, 256, 8, 8)

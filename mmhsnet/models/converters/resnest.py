@@ -1,0 +1,138 @@
+"""Convert ResNeSt checkpoints to mmhsnet's (= mmdet's) key layout.
+
+Layouts understood:
+
+* ``official`` — zhanghang1989/ResNeSt (PyPI ``resnest``) and timm's ``resnest*``: the deep
+  stem is ``conv1.{0,1,3,4,6}`` + ``bn1``, the classifier ``fc``.
+* ``mmpose`` — mmpose's ``ResNeSt``: the stem is three ``ConvModule`` (``stem.{i}.conv``,
+  ``stem.{i}.bn``), and a shortcut that does not stride has no pooling layer in front of its
+  conv (``downsample.{0,1}`` instead of ``downsample.{1,2}``).
+* ``mmdet`` / ``mmseg`` / ``mmhsnet`` — already ours.
+
+Residual stages have the same keys in all of them.
+"""
+import re
+from collections import OrderedDict
+
+import torch
+
+from ...utils import load_weights
+
+_OFFICIAL_STEM = re.compile(r'^conv1\.(\d+)\.(.+)$')
+_MMPOSE_STEM = re.compile(r'^stem\.(\d+)\.(conv|bn)\.(.+)$')
+_DOWNSAMPLE = re.compile(r'^(layer\d+\.\d+\.downsample)\.(\d+)\.(.+)$')
+
+
+def _unwrap(checkpoint):
+    """The state dict inside a checkpoint, without ``module.`` / ``backbone.`` prefixes."""
+    state_dict = checkpoint
+    for key in ('state_dict', 'model'):
+        if isinstance(state_dict, dict) and isinstance(state_dict.get(key), dict):
+            state_dict = state_dict[key]
+    if not isinstance(state_dict, dict) or not state_dict:
+        raise ValueError('The checkpoint holds no state dict')
+    for prefix in ('module.', 'backbone.'):
+        if all(k.startswith(prefix) for k in state_dict):
+            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()}
+    # a whole detector / segmentor: keep the backbone
+    if any(k.startswith('backbone.') for k in state_dict):
+        state_dict = {k[9:]: v for k, v in state_dict.items() if k.startswith('backbone.')}
+    return state_dict
+
+
+def detect_layout(state_dict):
+    """'official' (also timm), 'mmpose' or 'mmdet' (also mmseg and mmhsnet)."""
+    if any(_OFFICIAL_STEM.match(k) for k in state_dict):
+        return 'official'
+    if any(_MMPOSE_STEM.match(k) for k in state_dict):
+        return 'mmpose'
+    if any(k.startswith('stem.') for k in state_dict):
+        return 'mmdet'
+    raise ValueError('Unknown ResNeSt checkpoint layout: no deep-stem keys (conv1.N.*, '
+                     'stem.N.*) found; first keys: ' + ', '.join(list(state_dict)[:5]))
+
+
+def convert_resnest(checkpoint):
+    """Map a ResNeSt checkpoint to mmhsnet's keys.
+
+    Args:
+        checkpoint (dict): A state dict, or a checkpoint holding one under ``state_dict`` /
+            ``model`` (``module.`` and ``backbone.`` prefixes are removed).
+
+    Returns:
+        tuple[OrderedDict, list[str], str]: The converted state dict, the keys that were not
+        converted (the classifier ``fc.*``), and the detected layout.
+    """
+    state_dict = _unwrap(checkpoint)
+    layout = detect_layout(state_dict)
+    converted, unconverted = OrderedDict(), []
+    for key, value in state_dict.items():
+        new_key = key
+        if layout == 'official':
+            if key.startswith('fc.'):
+                unconverted.append(key)
+                continue
+            match = _OFFICIAL_STEM.match(key)
+            if match:
+                new_key = f'stem.{match.group(1)}.{match.group(2)}'
+            elif key.startswith('bn1.'):
+                new_key = 'stem.7.' + key[4:]
+        elif layout == 'mmpose':
+            match = _MMPOSE_STEM.match(key)
+            down = _DOWNSAMPLE.match(key)
+            if match:
+                index, kind, rest = match.groups()
+                new_key = f'stem.{3 * int(index) + (kind == "bn")}.{rest}'
+            elif down and state_dict.get(f'{down.group(1)}.0.weight', torch.empty(0)).dim() == 4:
+                new_key = f'{down.group(1)}.{int(down.group(2)) + 1}.{down.group(3)}'
+        converted[new_key] = value
+    return converted, unconverted, layout
+
+
+def check_state_dict(state_dict, model):
+    """Raise a ``ValueError`` that lists missing / unexpected keys and shape mismatches.
+
+    Args:
+        state_dict (dict): Converted weights.
+        model (nn.Module): The model they are meant for (e.g. ``ResNeSt(depth=50)``).
+    """
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    mismatched = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items() if k in state_dict and state_dict[k].shape != v.shape
+    ]
+    if missing or unexpected or mismatched:
+
+        def head(items):
+            return ', '.join(items[:6]) + (f' … ({len(items)} in all)' if len(items) > 6 else '')
+
+        blocks = {
+            f'layer{i}': 1 + max([int(k.split('.')[1]) for k in state_dict
+                                  if k.startswith(f'layer{i}.')] or [-1])
+            for i in range(1, 5)
+        }
+        depth = getattr(model, 'depth', '?')
+        raise ValueError(
+            f'The checkpoint does not fit {type(model).__name__}(depth={depth}): '
+            f'blocks per stage in the checkpoint {tuple(blocks.values())}, '
+            f'in the model {tuple(getattr(model, "stage_blocks", ()))}.\n'
+            f'  missing keys: {head(missing) or "none"}\n'
+            f'  unexpected keys: {head(unexpected) or "none"}\n'
+            f'  shape mismatches: {head(mismatched) or "none"}')
+
+
+def load_resnest_checkpoint(filename, model):
+    """Load a ResNeSt weight file of any known layout, safely, checked against ``model``.
+
+    Args:
+        filename (str): Weight file (loaded with ``weights_only=True``).
+        model (nn.Module): The ``ResNeSt`` it is meant for.
+
+    Returns:
+        tuple[OrderedDict, list[str], str]: As :func:`convert_resnest`.
+    """
+    state_dict, unconverted, layout = convert_resnest(load_weights(filename))
+    check_state_dict(state_dict, model)
+    return state_dict, unconverted, layout

@@ -1,0 +1,26 @@
+# DeepLabv3+, Cityscapes 512x1024, 80k: mmseg's stock ResNet-50-D8 config with a dilated
+# HS-ResNet-50 (output stride 8, as mmseg's -d8 backbones).
+_base_ = 'mmseg::deeplabv3plus/deeplabv3plus_r50-d8_4xb2-80k_cityscapes-512x1024.py'
+
+custom_imports = dict(imports=['mmhsnet.models'], allow_failed_imports=False)
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+
+model = dict(
+    # the stock config initialises through the segmentor's `pretrained`; ours uses init_cfg
+    pretrained=None,
+    backbone=dict(
+        _delete_=True,
+        type='mmhsnet.HSResNet',
+        depth=50,
+        scales=8,
+        base_width=11,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        contract_dilation=True,
+        norm_cfg=norm_cfg,
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=dict(
+            type='Pretrained', checkpoint='checkpoints/hsresnet50_s8w11_in1k.pth')))

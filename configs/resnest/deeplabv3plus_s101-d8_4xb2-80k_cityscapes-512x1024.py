@@ -1,0 +1,10 @@
+# mmseg's ResNeSt-101 DeepLabv3+ (Cityscapes 512x1024, 80k) with mmhsnet.ResNeSt.
+_base_ = 'mmseg::resnest/resnest_s101-d8_deeplabv3plus_4xb2-80k_cityscapes-512x1024.py'
+
+custom_imports = dict(imports=['mmhsnet.models'], allow_failed_imports=False)
+
+model = dict(
+    pretrained=None,
+    backbone=dict(
+        type='mmhsnet.ResNeSt',
+        init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnest101')))

@@ -1,0 +1,7 @@
+# mmdet's ResNeSt-50 Faster R-CNN (SyncBN in backbone and head, multi-scale 1x) with
+# mmhsnet.ResNeSt: same keys, so mmdet's open-mmlab://resnest50 weights load unchanged.
+_base_ = 'mmdet::resnest/faster-rcnn_s50_fpn_syncbn-backbone+head_ms-range-1x_coco.py'
+
+custom_imports = dict(imports=['mmhsnet.models'], allow_failed_imports=False)
+
+model = dict(backbone=dict(type='mmhsnet.ResNeSt'))

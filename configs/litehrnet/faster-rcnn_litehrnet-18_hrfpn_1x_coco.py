@@ -1,0 +1,16 @@
+# Faster R-CNN + HRFPN, 1x, COCO: mmdet's HRNetV2p-W18 config with every branch of
+# Lite-HRNet-18 (40/80/160/320 channels at strides 4/8/16/32) feeding HRFPN. Lite-HRNet is
+# trained from scratch (the paper publishes no ImageNet weights), so its norms are trained.
+_base_ = 'mmdet::hrnet/faster-rcnn_hrnetv2p-w18-1x_coco.py'
+
+custom_imports = dict(imports=['mmhsnet.models'], allow_failed_imports=False)
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmhsnet.LiteHRNet',
+        arch='18',
+        with_head=False,
+        out_indices=(0, 1, 2, 3),
+        norm_eval=False),
+    neck=dict(in_channels=[40, 80, 160, 320]))

@@ -1,0 +1,3 @@
+_base_ = './mask-rcnn_litehrnet-18_hrfpn_1x_coco.py'
+
+model = dict(backbone=dict(arch='30'))

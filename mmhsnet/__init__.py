@@ -4,6 +4,7 @@ import mmengine
 from mmengine.utils import digit_version
 
 from .utils.checkpoint import apply_mmengine_compat
+from .utils.mim import register_mim_package
 from .version import __version__, version_info
 
 mmcv_minimum_version = '2.0.0rc4'
@@ -24,5 +25,7 @@ assert (digit_version(mmengine_minimum_version) <= digit_version(mmengine.__vers
 
 # mmengine 0.10.7 cannot resume its own checkpoints under torch >= 2.6; see utils/checkpoint.py.
 apply_mmengine_compat()
+# `_base_ = 'mmhsnet::...'` in other projects' configs; see utils/mim.py.
+register_mim_package()
 
 __all__ = ['__version__', 'version_info']

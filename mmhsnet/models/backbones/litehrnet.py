@@ -11,17 +11,15 @@ convs, in-place sums, one-copy shuffles, broadcast instead of upsampled weights,
 memory).
 """
 import copy
-import warnings
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import DepthwiseSeparableConvModule, build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...registry import MODELS
-from ...utils import check_pretrained_exists
+from .base_backbone import BaseBackbone
 from ..layers.channel_weighting import (ConditionalChannelWeighting, cat_shuffle,
                                         channel_shuffle, checkpoint_forward, conv_module,
                                         with_upsampled)
@@ -303,7 +301,7 @@ class IterativeHead(BaseModule):
 
 
 @MODELS.register_module()
-class LiteHRNet(BaseModule):
+class LiteHRNet(BaseBackbone):
     """Lite-HRNet backbone, with the keys and outputs of mmpose's ``LiteHRNet``.
 
     Args:
@@ -358,20 +356,16 @@ class LiteHRNet(BaseModule):
                  frozen_stages=-1,
                  channels_last=True,
                  pretrained=None):
-        super().__init__(init_cfg)
+        super().__init__(
+            init_cfg,
+            pretrained,
+            default_init_cfg=[
+                dict(type='Normal', std=0.001, layer=['Conv2d']),
+                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+            ])
         extra = self._get_extra(arch, extra)
         if with_head is not None:
             extra['with_head'] = bool(with_head)
-        if init_cfg is not None and pretrained is not None:
-            raise ValueError('init_cfg and pretrained cannot be specified at the same time')
-        if pretrained is not None:
-            warnings.warn('LiteHRNet: pretrained is deprecated, use init_cfg instead')
-            self.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
-        elif init_cfg is None:
-            self.init_cfg = [
-                dict(type='Normal', std=0.001, layer=['Conv2d']),
-                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-            ]
         self.arch = None if arch is None else str(arch)
         self.extra = extra
         self.in_channels = in_channels
@@ -480,17 +474,3 @@ class LiteHRNet(BaseModule):
             m.eval()
             for param in m.parameters():
                 param.requires_grad = False
-
-    def init_weights(self):
-        check_pretrained_exists(self.init_cfg, type(self).__name__)
-        super().init_weights()
-
-    def train(self, mode=True):
-        """Set training mode, re-apply ``frozen_stages`` and ``norm_eval``; return self."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self

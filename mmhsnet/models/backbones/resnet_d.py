@@ -7,15 +7,12 @@ the module names of mmdet's ``ResNet`` (``stem``, ``layer{i}``, ``conv1``, ``bn1
 ``bn3``, ``downsample``), so that mmdet's checkpoints keep their keys. A family only adds a
 bottleneck (its ``conv2``) and a table of depths.
 """
-import warnings
-
 import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule, Sequential
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...utils import check_pretrained_exists
+from .base_backbone import BaseBackbone
 
 
 def _check_choice(name, value, allowed):
@@ -181,7 +178,7 @@ class ResLayer(Sequential):
         super().__init__(*blocks)
 
 
-class ResNetD(BaseModule):
+class ResNetD(BaseBackbone):
     """ResNet-D (`Bag of Tricks <https://arxiv.org/abs/1812.01187>`_) with mmdet's interface.
 
     Subclasses set ``block`` (a :class:`BottleneckBase`), ``arch_settings`` (depth → blocks per
@@ -239,8 +236,14 @@ class ResNetD(BaseModule):
                  zero_init_residual=True,
                  pretrained=None,
                  init_cfg=None):
-        super().__init__(init_cfg)
-        name = type(self).__name__
+        uses_default_init = init_cfg is None and pretrained is None
+        super().__init__(
+            init_cfg,
+            pretrained,
+            default_init_cfg=[
+                dict(type='Kaiming', layer='Conv2d'),
+                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
+            ])
         _check_choice('depth', depth, sorted(self.arch_settings))
         _check_choice('num_stages', num_stages, (1, 2, 3, 4))
         _check_choice('style', style, ('pytorch', 'caffe'))
@@ -257,23 +260,9 @@ class ResNetD(BaseModule):
                              f'got {tuple(stage_with_dcn)}')
         if not isinstance(in_channels, int) or in_channels < 1:
             raise ValueError(f'in_channels must be a positive int, got {in_channels!r}')
-        if init_cfg is not None and pretrained is not None:
-            raise ValueError('init_cfg and pretrained cannot be specified at the same time; '
-                             'use init_cfg=dict(type="Pretrained", checkpoint=...)')
-        if pretrained is not None and not isinstance(pretrained, str):
-            raise TypeError(f'pretrained must be a str or None, got {type(pretrained).__name__}')
-
         block_init_cfg = None
-        if isinstance(pretrained, str):
-            warnings.warn(f'{name}: pretrained is deprecated, use init_cfg instead')
-            self.init_cfg = dict(type='Pretrained', checkpoint=pretrained)
-        elif init_cfg is None:
-            self.init_cfg = [
-                dict(type='Kaiming', layer='Conv2d'),
-                dict(type='Constant', val=1, layer=['_BatchNorm', 'GroupNorm'])
-            ]
-            if zero_init_residual:
-                block_init_cfg = dict(type='Constant', val=0, override=dict(name='norm3'))
+        if uses_default_init and zero_init_residual:
+            block_init_cfg = dict(type='Constant', val=0, override=dict(name='norm3'))
 
         self.depth = depth
         self.in_channels = in_channels
@@ -359,9 +348,6 @@ class ResNetD(BaseModule):
             for param in m.parameters():
                 param.requires_grad = False
 
-    def init_weights(self):
-        check_pretrained_exists(self.init_cfg, type(self).__name__)
-        super().init_weights()
 
     def forward(self, x):
         if x.dim() != 4 or x.size(1) != self.in_channels:
@@ -378,13 +364,3 @@ class ResNetD(BaseModule):
             if i in self.out_indices:
                 outs.append(x)
         return tuple(outs)
-
-    def train(self, mode=True):
-        """Set training mode, then re-apply ``frozen_stages`` and ``norm_eval``."""
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self

@@ -81,8 +81,10 @@ install_mmcv_wheel() {  # $1: directory holding mmcv-2.1.0-*.whl
 build_mmcv() {
   local src="$ROOT/.cache/mmcv-src"
   rm -rf "$src" && mkdir -p "$src" "$CACHE"
+  # --no-build-isolation: reading the sdist's metadata runs its setup.py, which imports
+  # pkg_resources; an isolated build environment would bring a setuptools without it.
   "$VPY" -m pip download --disable-pip-version-check -q --no-deps --no-binary :all: --no-cache-dir \
-    mmcv==2.1.0 -d "$src"
+    --no-build-isolation mmcv==2.1.0 -d "$src"
   tar -xzf "$src"/mmcv-2.1.0.tar.gz -C "$src"
   # torch 2.14's headers need C++20; mmcv 2.1.0 compiles with -std=c++17.
   sed -i 's/-std=c++17/-std=c++20/g' "$src/mmcv-2.1.0/setup.py"

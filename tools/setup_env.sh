@@ -6,7 +6,7 @@
 #
 # mmcv 2.1.0 with ops has no wheel for torch 2.14 on PyPI. The script installs it from a wheel
 # directory when one holds mmcv-2.1.0 (--wheel-dir, $MMHSNET_WHEEL_DIR, or ../shared/wheels next to
-# the repository), checks that its ops load, and otherwise builds it from the PyPI sdist (about 30
+# the repository), checks that its ops load, and otherwise builds it from the PyPI sdist (15-30
 # minutes on 2 cores; the built wheel is kept in .cache/wheels/ for the next run).
 # Idempotent: when nothing changed since the last successful run it only re-checks the imports.
 set -Eeuo pipefail
@@ -103,7 +103,7 @@ elif [[ -n "$WHEEL_DIR" ]] && install_mmcv_wheel "$WHEEL_DIR"; then
 elif install_mmcv_wheel "$CACHE"; then
   echo "    from $CACHE (built earlier)"
 else
-  echo "    no usable wheel; building from source (about 30 minutes on 2 cores)"
+  echo "    no usable wheel; building from source (15 to 30 minutes on 2 cores)"
   STEP="mmcv 2.1.0 built from source"
   rm -f "$CACHE"/mmcv-2.1.0-*.whl
   build_mmcv

@@ -6,10 +6,8 @@
 import argparse
 import os.path as osp
 
-from mmengine.config import DictAction
-
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.utils import build_runner, load_config, set_local_rank
+from mmhsnet.utils import build_runner, load_config, parse_args_with_launch_options
 
 # How each toolkit's visualization hook is switched on and told where to save pictures.
 _VIS_HOOKS = {
@@ -34,20 +32,7 @@ def parse_args():
         'work_dir/timestamp for mmdet configs)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, e.g. test_dataloader.batch_size=1')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    set_local_rank(args.local_rank)
-    return args
+    return parse_args_with_launch_options(parser)
 
 
 def enable_visualization(cfg, args):

@@ -5,11 +5,9 @@
 """
 import argparse
 
-from mmengine.config import DictAction
-
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
 from mmhsnet.utils import (build_runner, check_pretrained_checkpoints, load_config,
-                           set_local_rank)
+                           parse_args_with_launch_options)
 
 
 def parse_args():
@@ -27,22 +25,7 @@ def parse_args():
         const='auto',
         help='resume from the given checkpoint, or, without a path, from the latest '
         'checkpoint in the work directory')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, e.g. train_cfg.max_iters=10 or '
-        'key="[a,b]"; no white space is allowed')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    set_local_rank(args.local_rank)
-    return args
+    return parse_args_with_launch_options(parser)
 
 
 def main():

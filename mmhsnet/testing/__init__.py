@@ -3,10 +3,11 @@ from .mini_datasets import (CITYSCAPES_CLASSES, CITYSCAPES_PALETTE, COCO_KEYPOIN
                             MINI_DATASETS, MPII_KEYPOINTS, SHAPE_CLASSES, make_all,
                             make_cityscapes, make_coco_instances, make_coco_keypoints, make_mpii)
 from .configs import DEFAULT_SCALE_FACTORS, MINI_DATASET_OF, SIZE_KEYS, use_mini_data
+from .models import randomize_norms
 
 __all__ = [
     'DEFAULT_SCALE_FACTORS', 'MINI_DATASET_OF', 'SIZE_KEYS', 'use_mini_data',
     'CITYSCAPES_CLASSES', 'CITYSCAPES_PALETTE', 'COCO_KEYPOINTS', 'MINI_DATASETS',
     'MPII_KEYPOINTS', 'SHAPE_CLASSES', 'make_all', 'make_cityscapes', 'make_coco_instances',
-    'make_coco_keypoints', 'make_mpii'
+    'make_coco_keypoints', 'make_mpii', 'randomize_norms'
 ]

@@ -10,7 +10,7 @@ import os.path as osp
 
 import torch
 import torch.distributed as dist
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -97,7 +97,31 @@ def build_runner(cfg):
     return RUNNERS.build(cfg)
 
 
-def set_local_rank(local_rank):
-    """Keep ``LOCAL_RANK`` as ``torch.distributed.launch`` passes it (``--local-rank``)."""
+def parse_args_with_launch_options(parser):
+    """Add the options our train and test tools share with mmdet's (``--cfg-options``,
+    ``--launcher``, ``--local-rank``), parse, and keep ``LOCAL_RANK`` as
+    ``torch.distributed.launch`` passes it.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser with its own arguments.
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, e.g. train_cfg.max_iters=10 or '
+        'key="[a,b]"; no white space is allowed')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(local_rank)
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args

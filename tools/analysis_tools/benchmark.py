@@ -23,10 +23,8 @@ import statistics
 import time
 
 import torch
-from mmengine.analysis import get_model_complexity_info
-from mmengine.registry import MODELS, DefaultScope
 
-import mmhsnet.models  # noqa: F401
+from mmhsnet.utils.analysis import build_registered, model_complexity
 
 TOOLKIT_BASELINES = [
     ('ResNet-50', 'mmdet.ResNet:depth=50'),
@@ -99,11 +97,7 @@ def build(spec):
     if kwargs.get('arch') == 18 and name.endswith('LiteHRNet') and \
             not name.startswith('mmhsnet'):
         kwargs = dict(extra=LITE_HRNET_18)  # mmpose's LiteHRNet takes the full `extra`
-    scope = name.split('.')[0]
-    with DefaultScope.overwrite_default_scope(scope):
-        if scope in ('mmdet', 'mmseg', 'mmpose'):
-            importlib.import_module(f'{scope}.models')
-        return MODELS.build(dict(type=name, **kwargs))
+    return build_registered(name, **kwargs)
 
 
 def default_baselines(choice):
@@ -113,14 +107,6 @@ def default_baselines(choice):
     if choice == 'toolkits' or (choice == 'auto' and have_toolkits):
         return TOOLKIT_BASELINES
     return TIMM_BASELINES
-
-
-def count(model, shape):
-    model.eval()
-    with torch.no_grad():
-        info = get_model_complexity_info(
-            model, inputs=(torch.rand(1, 3, *shape), ), show_table=False, show_arch=False)
-    return info['params'], info['flops']
 
 
 def time_forward(model, x, args):
@@ -156,7 +142,7 @@ def main():
     models = {}
     for label, spec in entries:
         model = build(spec)
-        params, flops = count(model, args.shape)
+        params, flops = model_complexity(model, args.shape)
         model.to(device, memory_format=memory_format)
         model.eval()  # not chained: some toolkit backbones' train() returns None
         models[label] = (model, params, flops)

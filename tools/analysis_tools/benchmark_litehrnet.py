@@ -13,9 +13,9 @@ import statistics
 import time
 
 import torch
-import torch.nn as nn
 
 from mmhsnet.models import LiteHRNet
+from mmhsnet.testing import randomize_norms
 
 
 def parse_args():
@@ -29,16 +29,6 @@ def parse_args():
     parser.add_argument('--repeats', type=int, default=10, help='timed forwards per model')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
-
-
-def randomize_norms(model, gen):
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            n = m.num_features
-            m.running_mean.copy_(torch.rand(n, generator=gen) - 0.5)
-            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.weight.data.copy_(torch.rand(n, generator=gen) * 0.5 + 0.25)
-            m.bias.data.copy_(torch.rand(n, generator=gen) * 0.4 - 0.2)
 
 
 def time_forward(model, x):
@@ -56,7 +46,7 @@ def main():
     ours = LiteHRNet(arch=args.arch)
     exact = LiteHRNet(arch=args.arch, channels_last=False)
     theirs = MMPoseLiteHRNet(ours.extra)
-    randomize_norms(theirs, torch.Generator().manual_seed(args.seed))
+    randomize_norms(theirs, args.seed, weight_range=(0.25, 0.75))
     ours.load_state_dict(theirs.state_dict(), strict=True)
     exact.load_state_dict(theirs.state_dict(), strict=True)
     theirs.eval()  # mmpose's train() returns None

@@ -11,12 +11,11 @@ FLOPs are counted as mmengine counts them: one multiply-add is one FLOP.
 """
 import argparse
 
-import torch
-from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config, DictAction
-from mmengine.registry import MODELS, DefaultScope, init_default_scope
+from mmengine.registry import MODELS, init_default_scope
 
 import mmhsnet.models  # noqa: F401
+from mmhsnet.utils.analysis import build_registered, model_complexity
 
 
 def parse_args():
@@ -38,26 +37,10 @@ def parse_args():
     return args
 
 
-def build_backbone(type_name, **kwargs):
-    """Build ``type_name`` ('scope.Type') from its toolkit's registry."""
-    scope = type_name.split('.')[0] if '.' in type_name else 'mmhsnet'
-    with DefaultScope.overwrite_default_scope(scope):
-        return MODELS.build(dict(type=type_name, **kwargs))
-
-
-def complexity(model, shape):
-    """``(params, flops)`` of ``model`` on a ``(1, 3, H, W)`` input."""
-    model.eval()
-    with torch.no_grad():
-        info = get_model_complexity_info(
-            model, inputs=(torch.rand(1, 3, *shape), ), show_table=False, show_arch=False)
-    return info['params'], info['flops']
-
-
 def main():
     args = parse_args()
     if args.backbone:
-        model = build_backbone(args.backbone, **args.args)
+        model = build_registered(args.backbone, **args.args)
         name = args.backbone
     else:
         cfg = Config.fromfile(args.config)
@@ -71,7 +54,7 @@ def main():
             if hasattr(model, '_forward'):  # toolkits' BaseModel: count the tensor forward
                 model.forward = model._forward
         name = args.config
-    params, flops = complexity(model, args.shape)
+    params, flops = model_complexity(model, args.shape)
     print(f'{name}\n  input: 1x3x{args.shape[0]}x{args.shape[1]}\n'
           f'  params: {params / 1e6:.2f} M\n  FLOPs: {flops / 1e9:.2f} G')
 

@@ -2,6 +2,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from mmhsnet import testing as mmhsnet_testing
 from mmhsnet.models import LiteHRNet
 from mmhsnet.models.backbones.litehrnet import ARCH_SETTINGS, LiteHRModule
 from mmhsnet.registry import MODELS
@@ -18,16 +19,8 @@ OFFICIAL = {
 
 
 def randomize_norms(model, seed=0):
-    """Non-trivial norm statistics and affine parameters, so that copied norms matter."""
-    gen = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            n = m.num_features
-            m.running_mean.copy_(torch.rand(n, generator=gen) - 0.5)
-            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.weight.data.copy_(torch.rand(n, generator=gen) * 0.5 + 0.25)
-            m.bias.data.copy_(torch.rand(n, generator=gen) * 0.4 - 0.2)
-    return model
+    """Small norm weights keep the deep Lite-HRNet-30 activations in a comparable range."""
+    return mmhsnet_testing.randomize_norms(model, seed, weight_range=(0.25, 0.75))
 
 
 class TopDown(nn.Module):

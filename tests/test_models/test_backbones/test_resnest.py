@@ -10,22 +10,10 @@ from mmhsnet.models import ResNeSt
 from mmhsnet.models.backbones.resnest import ResNeStBottleneck
 from mmhsnet.models.converters import check_state_dict, convert_resnest
 from mmhsnet.models.layers import SplitAttentionConv2d
+from mmhsnet.testing import randomize_norms
 
 ROOT = Path(__file__).parents[3]
 ATOL = 1e-5
-
-
-def randomize_norms(model, seed=0):
-    """Non-trivial BN statistics and affine parameters, so that copied norms matter."""
-    gen = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            n = m.num_features
-            m.running_mean.copy_(torch.rand(n, generator=gen) - 0.5)
-            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.bias.data.copy_(torch.rand(n, generator=gen) * 0.4 - 0.2)
-    return model
 
 
 def assert_outputs_equal(ours, theirs):

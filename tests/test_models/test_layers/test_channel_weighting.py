@@ -9,18 +9,7 @@ from mmhsnet.models.layers import (ConditionalChannelWeighting, CrossResolutionW
 from mmhsnet.models.layers.channel_weighting import (cat_shuffle, channel_shuffle,
                                                      checkpoint_forward, pool_to,
                                                      with_upsampled)
-
-
-def randomize_norms(model, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            n = m.num_features
-            m.running_mean.copy_(torch.rand(n, generator=gen) - 0.5)
-            m.running_var.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.weight.data.copy_(torch.rand(n, generator=gen) + 0.5)
-            m.bias.data.copy_(torch.rand(n, generator=gen) * 0.4 - 0.2)
-    return model
+from mmhsnet.testing import randomize_norms
 
 
 def num_params(module):

@@ -7,7 +7,7 @@ import argparse
 import os.path as osp
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.utils import build_runner, load_config, parse_args_with_launch_options
+from mmhsnet.utils import build_runner, check_config, load_config, parse_args_with_launch_options
 
 # How each toolkit's visualization hook is switched on and told where to save pictures.
 _VIS_HOOKS = {
@@ -69,6 +69,7 @@ def main():
         cfg.test_evaluator = [*evaluator, dump] if isinstance(evaluator, list) else [
             evaluator, dump]
 
+    check_config(cfg, ('test', ))
     runner = build_runner(cfg)
     runner.test()
 

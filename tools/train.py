@@ -6,8 +6,7 @@
 import argparse
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.utils import (build_runner, check_pretrained_checkpoints, load_config,
-                           parse_args_with_launch_options)
+from mmhsnet.utils import build_runner, check_config, load_config, parse_args_with_launch_options
 
 
 def parse_args():
@@ -36,8 +35,7 @@ def main():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
-        if 'enable' not in cfg.get('auto_scale_lr', {}) or \
-                'base_batch_size' not in cfg.auto_scale_lr:
+        if not {'enable', 'base_batch_size'} <= set(cfg.get('auto_scale_lr') or {}):
             raise SystemExit('error: --auto-scale-lr needs auto_scale_lr=dict(enable=..., '
                              'base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
@@ -48,7 +46,13 @@ def main():
         cfg.resume = True
         cfg.load_from = args.resume
 
-    check_pretrained_checkpoints(cfg)
+    # Resuming gives the weights an uninterrupted run would have (see mmhsnet/engine/hooks.py).
+    hooks = cfg.get('custom_hooks') or []
+    if not any(isinstance(hook, dict) and str(hook.get('type')).endswith('RandomStateHook')
+               for hook in hooks):
+        cfg.custom_hooks = [*hooks, dict(type='mmhsnet.RandomStateHook')]
+
+    check_config(cfg, ('train', 'val'))
     runner = build_runner(cfg)
     runner.train()
 

@@ -808,6 +808,34 @@ def make_cityscapes(out_dir, num_train=8, num_val=4, img_size=(256, 128), seed=0
 # --------------------------------------------------------------------------------------------
 # All of them
 # --------------------------------------------------------------------------------------------
+def ensure_dataset(maker, out_dir, **kwargs):
+    """Run a generator unless ``out_dir`` already holds what it would write.
+
+    A generator that finished leaves ``mmhsnet_dataset.json`` (its name and arguments) in
+    ``out_dir``; the next call with the same generator and arguments returns at once. A run
+    that was interrupted, or that had other arguments, is redone.
+
+    Args:
+        maker (callable): A generator of this module, e.g. :func:`make_coco_instances`.
+        out_dir (str): Its output folder.
+        **kwargs: Its other arguments.
+
+    Returns:
+        bool: Whether the dataset was generated (False: it was there already).
+    """
+    stamp_file = osp.join(out_dir, 'mmhsnet_dataset.json')
+    # Through JSON, so that tuples and lists compare equal.
+    stamp = json.loads(json.dumps(dict(generator=maker.__name__, arguments=kwargs)))
+    if osp.isfile(stamp_file):
+        with open(stamp_file, encoding='utf-8') as f:
+            if json.load(f) == stamp:
+                return False
+        os.remove(stamp_file)
+    maker(out_dir, **kwargs)
+    _write_json(stamp_file, stamp)
+    return True
+
+
 def make_all(out_dir, seed=0, num_train=None, num_val=None, datasets=MINI_DATASETS):
     """Write the mini datasets into ``out_dir/coco`` (instances and keypoints, which share the
     image folders as in COCO, with distinct image ids), ``out_dir/cityscapes`` and

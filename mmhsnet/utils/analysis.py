@@ -1,5 +1,7 @@
-"""Helpers of the analysis tools (tools/analysis_tools/): build any registered backbone by its
-scoped type name, and count parameters and FLOPs with mmengine.analysis."""
+"""Helpers of the analysis and deployment tools (tools/analysis_tools/, tools/deployment/):
+build any registered backbone (or a timm model) from a command-line spec, and count parameters
+and FLOPs with mmengine.analysis."""
+import ast
 import importlib
 
 import torch
@@ -19,6 +21,35 @@ def build_registered(type_name, **kwargs):
         importlib.import_module(f'{scope}.models')
     with DefaultScope.overwrite_default_scope(scope):
         return MODELS.build(dict(type=type_name, **kwargs))
+
+
+def parse_spec(spec):
+    """'mmhsnet.HSResNet:depth=50,scales=8' -> ('mmhsnet.HSResNet', {'depth': 50, ...});
+    'timm:resnet50d' -> ('timm', {'name': 'resnet50d'})."""
+    name, _, args = spec.partition(':')
+    if name == 'timm':
+        return 'timm', {'name': args}
+    kwargs = {}
+    for item in filter(None, args.split(',')):
+        key, _, value = item.partition('=')
+        try:
+            kwargs[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            kwargs[key] = value
+    return name, kwargs
+
+
+def build_from_spec(spec):
+    """Build a backbone from a spec of :func:`parse_spec` (timm models as feature extractors).
+    mmpose's own ``LiteHRNet`` takes ``arch=18`` / ``arch=30`` too (as our configs' ``extra``)."""
+    name, kwargs = parse_spec(spec)
+    if name == 'timm':
+        import timm
+        return timm.create_model(kwargs['name'], pretrained=False, features_only=True)
+    if name.endswith('LiteHRNet') and not name.startswith('mmhsnet') and 'arch' in kwargs:
+        from mmhsnet.models.backbones.litehrnet import ARCH_SETTINGS
+        kwargs = dict(extra=ARCH_SETTINGS[str(kwargs.pop('arch'))], **kwargs)
+    return build_registered(name, **kwargs)
 
 
 def model_complexity(model, shape):

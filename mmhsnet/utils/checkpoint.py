@@ -144,3 +144,80 @@ def check_pretrained_exists(init_cfg, owner):
                 'Put the ImageNet weights there (see "Pretrained weights" in the README), point '
                 "init_cfg.checkpoint at them, or train from scratch with init_cfg=None, e.g. "
                 "--cfg-options model.backbone.init_cfg=None")
+
+
+def check_state_dict(state_dict, model, allow_unexpected=False):
+    """Raise a ``ValueError`` that lists missing / unexpected keys and shape mismatches.
+
+    Args:
+        state_dict (dict): Weights meant for ``model``.
+        model (nn.Module): The model, e.g. ``ResNeSt(depth=50)``.
+        allow_unexpected (bool): Accept keys of modules the model does not have at all (e.g.
+            an ImageNet classifier's ``fc``); unexpected keys inside the model's own modules
+            (``layer3.6.*`` of a deeper network) are still errors. Default: False.
+    """
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    own = {k.split('.')[0] for k in expected}
+    foreign = [k for k in unexpected if k.split('.')[0] not in own]
+    mismatched = [
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items() if k in state_dict and state_dict[k].shape != v.shape
+    ]
+    if not (missing or mismatched or unexpected != (foreign if allow_unexpected else [])):
+        return
+
+    def head(items):
+        return ', '.join(items[:6]) + (f' … ({len(items)} in all)' if len(items) > 6 else '')
+
+    name = type(model).__name__
+    if hasattr(model, 'depth'):
+        name += f'(depth={model.depth})'
+    lines = [f'The checkpoint does not fit {name}.']
+    if hasattr(model, 'stage_blocks'):
+        blocks = [
+            1 + max([int(k.split('.')[1]) for k in state_dict
+                     if k.startswith(f'layer{i}.') and k.split('.')[1].isdigit()] or [-1])
+            for i in range(1, len(model.stage_blocks) + 1)
+        ]
+        lines[0] = (f'{lines[0][:-1]}: blocks per stage in the checkpoint {tuple(blocks)}, '
+                    f'in the model {tuple(model.stage_blocks)}.')
+    lines += [f'  missing keys: {head(missing) or "none"}',
+              f'  unexpected keys: {head(unexpected) or "none"}',
+              f'  shape mismatches: {head(mismatched) or "none"}']
+    raise ValueError('\n'.join(lines))
+
+
+def check_pretrained_fits(init_cfg, model):
+    """Fail when a local ``Pretrained`` checkpoint does not fit ``model``.
+
+    mmengine's pretrained initialisation only logs a warning for missing keys and shape
+    mismatches and trains on with random weights where they do not fit, which a user notices
+    epochs later. Keys the model lacks (an ImageNet classifier's ``fc``) are fine. The file
+    is read with :func:`load_weights` (``weights_only=True``); ``prefix`` is honoured as
+    mmengine does, and a ``state_dict`` entry and ``module.`` prefixes are unwrapped.
+
+    Args:
+        init_cfg (dict | list[dict] | None): The module's ``init_cfg``.
+        model (nn.Module): The module.
+    """
+    for cfg in init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]:
+        if not isinstance(cfg, dict) or cfg.get('type') != 'Pretrained':
+            continue
+        ckpt = str(cfg.get('checkpoint', ''))
+        if '://' in ckpt:
+            continue
+        state_dict = load_weights(ckpt)
+        state_dict = state_dict.get('state_dict', state_dict)
+        prefix = cfg.get('prefix')
+        if prefix:
+            prefix = prefix if prefix.endswith('.') else prefix + '.'
+            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()
+                          if k.startswith(prefix)}
+        state_dict = {k[len('module.'):] if k.startswith('module.') else k: v
+                      for k, v in state_dict.items()}
+        try:
+            check_state_dict(state_dict, model, allow_unexpected=True)
+        except ValueError as e:
+            raise ValueError(f'init_cfg.checkpoint={ckpt!r}: {e}') from None

@@ -5,6 +5,7 @@ overrides, checks that turn deep stack traces into clear messages, and building 
 Nothing here imports mmdet, mmseg or mmpose: the config's ``default_scope`` decides which
 toolkit the Runner loads.
 """
+import difflib
 import os
 import os.path as osp
 
@@ -67,6 +68,94 @@ def check_pretrained_checkpoints(cfg):
                 '  Put the ImageNet-pretrained weights there (see "Pretrained weights" in the '
                 f'README),\n  point to them with --cfg-options {where}.checkpoint=PATH,\n'
                 f'  or train from scratch with --cfg-options {where}=None')
+
+
+def _iter_types(node, path):
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            yield path, node['type']
+        for key, value in node.items():
+            yield from _iter_types(value, f'{path}.{key}')
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _iter_types(value, f'{path}[{i}]')
+
+
+def check_mmhsnet_types(cfg):
+    """Exit with the list of what mmhsnet registers when the model or the custom hooks name an
+    ``mmhsnet.X`` that does not exist (instead of a ``KeyError`` from deep in the Runner)."""
+    from ..registry import HOOKS, MODELS
+    registries = {'model': MODELS, 'custom_hooks': HOOKS}
+    for key, registry in registries.items():
+        registry.import_from_location()
+        known = sorted(registry.module_dict)
+        for where, type_ in _iter_types(cfg.get(key), key):
+            scope, _, name = type_.rpartition('.')
+            if scope == 'mmhsnet' and name not in registry.module_dict:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean 'mmhsnet.{close[0]}'?)" if close else ''
+                raise SystemExit(
+                    f"error: {where}.type={type_!r} is not registered in mmhsnet{hint}; "
+                    f"mmhsnet's {registry.name}s are: {', '.join(known)}")
+
+
+def _leaf_datasets(dataset):
+    if not isinstance(dataset, dict):
+        return
+    if 'dataset' in dataset:
+        yield from _leaf_datasets(dataset['dataset'])
+    elif 'datasets' in dataset:
+        for sub in dataset['datasets']:
+            yield from _leaf_datasets(sub)
+    else:
+        yield dataset
+
+
+def check_data_paths(cfg, splits):
+    """Exit with advice when a dataset's annotation file (or, without one, its image folder)
+    is missing or empty, before the Runner builds anything.
+
+    Args:
+        cfg (Config): The config.
+        splits (Sequence[str]): The dataloaders to check, e.g. ``('train', 'val')``.
+    """
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader')
+        if not loader or (split != 'train' and not cfg.get(f'{split}_cfg')):
+            continue
+        for dataset in _leaf_datasets(loader.get('dataset')):
+            data_root = dataset.get('data_root') or ''
+            ann_file = dataset.get('ann_file')
+            if ann_file:
+                key, path = 'ann_file', ann_file
+            else:
+                prefix = dataset.get('data_prefix') or {}
+                key = next((k for k in ('img', 'img_path') if prefix.get(k)), None)
+                if key is None:
+                    continue
+                key, path = f'data_prefix.{key}', prefix[key]
+            if '://' in str(path) or '://' in str(data_root):
+                continue
+            full = path if osp.isabs(path) else osp.join(data_root, path)
+            where = f'{split}_dataloader.dataset'
+            if not osp.exists(full):
+                raise SystemExit(
+                    f'error: {where}: {full!r} does not exist (data_root={data_root!r}, '
+                    f'{key}={path!r}).\n  Put the dataset there (see the toolkit\'s dataset '
+                    f'docs), point at it with --cfg-options {where}.data_root=DIR, or try the '
+                    'generated data: python tools/demo.py, python tools/misc/'
+                    'make_mini_datasets.py data/mini')
+            if osp.isfile(full) and osp.getsize(full) == 0:
+                raise SystemExit(f'error: {where}: the annotation file {full!r} is empty')
+
+
+def check_config(cfg, splits):
+    """The checks the tools run before building the Runner: ``mmhsnet.X`` types, the
+    datasets the run reads, and (for training) the pretrained checkpoints."""
+    check_mmhsnet_types(cfg)
+    check_data_paths(cfg, splits)
+    if 'train' in splits:
+        check_pretrained_checkpoints(cfg)
 
 
 def _setup_cpu_distributed(cfg):

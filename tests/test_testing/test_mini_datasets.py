@@ -17,7 +17,7 @@ from mmengine.registry import init_default_scope
 from pycocotools.coco import COCO
 from scipy.io import loadmat
 
-from mmhsnet.testing import (MPII_KEYPOINTS, make_all, make_coco_instances,
+from mmhsnet.testing import (MPII_KEYPOINTS, ensure_dataset, make_all, make_coco_instances,
                              make_coco_keypoints)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -78,6 +78,21 @@ def test_same_seed_same_files(tmp_path):
     images = [k for k in a if k.endswith(('.jpg', '_leftImg8bit.png'))]
     assert len(images) == 12
     assert all(a[k] != c[k] for k in images)
+
+
+def test_ensure_dataset_generates_once(tmp_path):
+    kwargs = dict(num_train=2, num_val=1, img_size=(64, 48), object_size=(10, 30))
+    assert ensure_dataset(make_coco_instances, str(tmp_path), **kwargs)
+    first = read_tree(tmp_path)
+    mtimes = {p: p.stat().st_mtime_ns for p in tmp_path.rglob('*.jpg')}
+    assert not ensure_dataset(make_coco_instances, str(tmp_path), **kwargs)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob('*.jpg')} == mtimes
+    # other arguments: generated again, into the same folder
+    assert ensure_dataset(make_coco_instances, str(tmp_path), **dict(kwargs, seed=1))
+    assert read_tree(tmp_path).keys() == first.keys() and read_tree(tmp_path) != first
+    # an interrupted generation left no stamp: done again
+    (tmp_path / 'mmhsnet_dataset.json').unlink()
+    assert ensure_dataset(make_coco_instances, str(tmp_path), **dict(kwargs, seed=1))
 
 
 def test_bad_arguments(tmp_path):

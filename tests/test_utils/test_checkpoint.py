@@ -147,3 +147,47 @@ def test_load_weights_errors(tmp_path):
         load_weights(garbage)
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         load_weights(tmp_path / 'missing.pth')
+
+
+def test_pretrained_checkpoint_of_another_architecture_is_refused(tmp_path):
+    """mmengine only warns when pretrained weights do not fit (and trains on with random
+    ones); our backbones stop and list what does not fit."""
+    from mmhsnet.models import HSResNet, ResNeSt
+    small = dict(num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(0, 1, 2))
+    deeper = tmp_path / 'hsr101.pth'
+    torch.save({'state_dict': HSResNet(depth=101, **small).state_dict()}, deeper)
+    other = tmp_path / 'resnest50.pth'
+    theirs = ResNeSt(depth=50, **small).state_dict()
+    torch.save(theirs, other)
+
+    model = HSResNet(depth=50, **small, init_cfg=dict(type='Pretrained', checkpoint=str(other)))
+    with pytest.raises(ValueError) as err:
+        model.init_weights()
+    message = str(err.value)
+    assert message.startswith(f"init_cfg.checkpoint='{other}': The checkpoint does not fit "
+                              'HSResNet(depth=50): blocks per stage in the checkpoint (3, 4, 6), '
+                              'in the model (3, 4, 6).')
+    assert 'missing keys: layer1.0.conv2.convs.0.conv.weight' in message
+    assert 'unexpected keys: layer1.0.conv2.conv.weight' in message
+    assert (f"shape mismatches: layer1.0.conv1.weight: checkpoint "
+            f"{tuple(theirs['layer1.0.conv1.weight'].shape)} vs model (88, 64, 1, 1)") in message
+
+    # a classifier checkpoint with a 'backbone.' prefix, read with init_cfg's prefix
+    classifier = tmp_path / 'hsr101_cls.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               HSResNet(depth=101, **small).state_dict().items()}}, classifier)
+    with pytest.raises(ValueError, match=r'blocks per stage in the checkpoint \(3, 4, 23\)'):
+        HSResNet(depth=50, **small, init_cfg=dict(type='Pretrained', checkpoint=str(classifier),
+                                                  prefix='backbone.')).init_weights()
+    with pytest.raises(ValueError, match=r'blocks per stage in the checkpoint \(3, 4, 23\)'):
+        HSResNet(depth=50, **small, init_cfg=dict(type='Pretrained',
+                                                  checkpoint=str(deeper))).init_weights()
+    # what fits loads; extra keys (an ImageNet classifier's fc) are fine
+    state = HSResNet(depth=50, **small).state_dict()
+    fitting = tmp_path / 'hsr50_cls.pth'
+    torch.save({'state_dict': {**{f'backbone.{k}': v for k, v in state.items()},
+                               'head.fc.weight': torch.zeros(10, 4)}}, fitting)
+    model = HSResNet(depth=50, **small, init_cfg=dict(type='Pretrained', checkpoint=str(fitting),
+                                                      prefix='backbone.'))
+    model.init_weights()
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in state.items())

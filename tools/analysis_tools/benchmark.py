@@ -16,7 +16,6 @@ timed forward passes after ``--warmup`` ones, throughput = batch / median latenc
 throughput ratio to the reference (ResNet-50-D).
 """
 import argparse
-import ast
 import importlib.util
 import platform
 import statistics
@@ -24,7 +23,7 @@ import time
 
 import torch
 
-from mmhsnet.utils.analysis import build_registered, model_complexity
+from mmhsnet.utils.analysis import build_from_spec, model_complexity
 
 TOOLKIT_BASELINES = [
     ('ResNet-50', 'mmdet.ResNet:depth=50'),
@@ -41,18 +40,6 @@ TIMM_BASELINES = [
     ('HRNet-W18-small-v2 (timm)', 'timm:hrnet_w18_small_v2'),
 ]
 REFERENCE = 'ResNet-50-D'
-LITE_HRNET_18 = dict(
-    stem=dict(stem_channels=32, out_channels=32, expand_ratio=1),
-    num_stages=3,
-    stages_spec=dict(
-        num_modules=(2, 4, 2),
-        num_branches=(2, 3, 4),
-        num_blocks=(2, 2, 2),
-        module_type=('LITE', 'LITE', 'LITE'),
-        with_fuse=(True, True, True),
-        reduce_ratios=(8, 8, 8),
-        num_channels=((40, 80), (40, 80, 160), (40, 80, 160, 320))),
-    with_head=True)
 
 
 def parse_args():
@@ -72,32 +59,6 @@ def parse_args():
     parser.add_argument('--plot', help='save a throughput-vs-params plot (png)')
     parser.add_argument('--out', help='also write the markdown table to this file')
     return parser.parse_args()
-
-
-def parse_spec(spec):
-    """'mmhsnet.HSResNet:depth=50,scales=8' -> ('mmhsnet.HSResNet', {'depth': 50, ...})."""
-    name, _, args = spec.partition(':')
-    if name == 'timm':
-        return 'timm', {'name': args}
-    kwargs = {}
-    for item in filter(None, args.split(',')):
-        key, _, value = item.partition('=')
-        try:
-            kwargs[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):
-            kwargs[key] = value
-    return name, kwargs
-
-
-def build(spec):
-    name, kwargs = parse_spec(spec)
-    if name == 'timm':
-        import timm
-        return timm.create_model(kwargs['name'], pretrained=False, features_only=True)
-    if kwargs.get('arch') == 18 and name.endswith('LiteHRNet') and \
-            not name.startswith('mmhsnet'):
-        kwargs = dict(extra=LITE_HRNET_18)  # mmpose's LiteHRNet takes the full `extra`
-    return build_registered(name, **kwargs)
 
 
 def default_baselines(choice):
@@ -141,7 +102,7 @@ def main():
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     models = {}
     for label, spec in entries:
-        model = build(spec)
+        model = build_from_spec(spec)
         params, flops = model_complexity(model, args.shape)
         model.to(device, memory_format=memory_format)
         model.eval()  # not chained: some toolkit backbones' train() returns None

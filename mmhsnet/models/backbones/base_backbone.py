@@ -1,12 +1,12 @@
 """What every mmhsnet backbone does the same way: ``init_cfg`` / deprecated ``pretrained``,
-a clear error for a missing pretrained file, and ``train()`` that re-applies ``frozen_stages``
+clear errors for a missing pretrained file or one that does not fit, and ``train()`` that re-applies ``frozen_stages``
 and ``norm_eval`` and returns the module."""
 import warnings
 
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...utils import check_pretrained_exists
+from ...utils import check_pretrained_exists, check_pretrained_fits
 
 
 class BaseBackbone(BaseModule):
@@ -37,6 +37,7 @@ class BaseBackbone(BaseModule):
 
     def init_weights(self):
         check_pretrained_exists(self.init_cfg, type(self).__name__)
+        check_pretrained_fits(self.init_cfg, self)
         super().init_weights()
 
     def train(self, mode=True):

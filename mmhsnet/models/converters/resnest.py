@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import torch
 
-from ...utils import load_weights
+from ...utils import check_state_dict, load_weights
 
 _OFFICIAL_STEM = re.compile(r'^conv1\.(\d+)\.(.+)$')
 _MMPOSE_STEM = re.compile(r'^stem\.(\d+)\.(conv|bn)\.(.+)$')
@@ -87,40 +87,6 @@ def convert_resnest(checkpoint):
                 new_key = f'{down.group(1)}.{int(down.group(2)) + 1}.{down.group(3)}'
         converted[new_key] = value
     return converted, unconverted, layout
-
-
-def check_state_dict(state_dict, model):
-    """Raise a ``ValueError`` that lists missing / unexpected keys and shape mismatches.
-
-    Args:
-        state_dict (dict): Converted weights.
-        model (nn.Module): The model they are meant for (e.g. ``ResNeSt(depth=50)``).
-    """
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in expected]
-    mismatched = [
-        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(v.shape)}'
-        for k, v in expected.items() if k in state_dict and state_dict[k].shape != v.shape
-    ]
-    if missing or unexpected or mismatched:
-
-        def head(items):
-            return ', '.join(items[:6]) + (f' … ({len(items)} in all)' if len(items) > 6 else '')
-
-        blocks = {
-            f'layer{i}': 1 + max([int(k.split('.')[1]) for k in state_dict
-                                  if k.startswith(f'layer{i}.')] or [-1])
-            for i in range(1, 5)
-        }
-        depth = getattr(model, 'depth', '?')
-        raise ValueError(
-            f'The checkpoint does not fit {type(model).__name__}(depth={depth}): '
-            f'blocks per stage in the checkpoint {tuple(blocks.values())}, '
-            f'in the model {tuple(getattr(model, "stage_blocks", ()))}.\n'
-            f'  missing keys: {head(missing) or "none"}\n'
-            f'  unexpected keys: {head(unexpected) or "none"}\n'
-            f'  shape mismatches: {head(mismatched) or "none"}')
 
 
 def load_resnest_checkpoint(filename, model):

@@ -8,9 +8,10 @@ import torch.nn as nn
 
 from mmhsnet.models import ResNeSt
 from mmhsnet.models.backbones.resnest import ResNeStBottleneck
-from mmhsnet.models.converters import check_state_dict, convert_resnest
+from mmhsnet.models.converters import convert_resnest
 from mmhsnet.models.layers import SplitAttentionConv2d
 from mmhsnet.testing import randomize_norms
+from mmhsnet.utils import check_state_dict
 
 ROOT = Path(__file__).parents[3]
 ATOL = 1e-5

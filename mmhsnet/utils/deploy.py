@@ -1,0 +1,68 @@
+"""Helpers of tools/deployment/: fused inference paths, ONNX export checked with onnxruntime,
+and torch.compile."""
+import torch
+
+
+def switch_to_deploy(model):
+    """Switch every submodule that has a fused inference path (``switch_to_deploy()``, as in
+    mmpretrain's RepVGG) to it. Inference only: the fused modules cannot train. Returns the
+    model."""
+    for module in list(model.modules()):
+        if module is not model and hasattr(module, 'switch_to_deploy'):
+            module.switch_to_deploy()
+    return model
+
+
+def _flatten(outputs):
+    if isinstance(outputs, torch.Tensor):
+        return [outputs]
+    return [t for out in outputs for t in _flatten(out)]
+
+
+def compare_outputs(outputs, expected):
+    """Largest absolute difference over all outputs, relative to the largest magnitude of
+    the expected output it belongs to."""
+    outputs, expected = _flatten(outputs), _flatten(expected)
+    if len(outputs) != len(expected):
+        raise ValueError(f'{len(outputs)} outputs, expected {len(expected)}')
+    worst = 0.0
+    for out, ref in zip(outputs, expected):
+        out = torch.as_tensor(out, dtype=ref.dtype)
+        if out.shape != ref.shape:
+            raise ValueError(f'output shape {tuple(out.shape)}, expected {tuple(ref.shape)}')
+        scale = max(ref.abs().max().item(), 1e-12)
+        worst = max(worst, (out - ref).abs().max().item() / scale)
+    return worst
+
+
+def export_onnx(model, x, path, opset=17):
+    """Export ``model`` (TorchScript-based exporter) with a dynamic batch size and input size.
+
+    Returns:
+        list[str]: The output names (``out0``, ``out1``, ...).
+    """
+    model.eval()
+    with torch.no_grad():
+        num_outputs = len(_flatten(model(x)))
+    names = [f'out{i}' for i in range(num_outputs)]
+    dynamic = {'input': {0: 'batch', 2: 'height', 3: 'width'}}
+    dynamic.update({name: {0: 'batch', 2: f'{name}_height', 3: f'{name}_width'}
+                    for name in names})
+    torch.onnx.export(model, (x, ), path, dynamo=False, opset_version=opset,
+                      input_names=['input'], output_names=names, dynamic_axes=dynamic)
+    return names
+
+
+def run_onnx(path, x):
+    """Run an exported model with onnxruntime on the CPU; returns its outputs (numpy)."""
+    import onnxruntime as ort
+    session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    return session.run(None, {'input': x.numpy()})
+
+
+def run_compiled(model, x, backend='inductor'):
+    """``torch.compile`` the model (dynamic shapes, so other sizes do not recompile) and run
+    it once; returns ``(outputs, compiled model)``."""
+    compiled = torch.compile(model, backend=backend, dynamic=True)
+    with torch.no_grad():
+        return compiled(x), compiled

@@ -1,0 +1,76 @@
+"""Bad configs and data given to tools/train.py and tools/test.py: a one-paragraph error that
+names the problem, no traceback (docs/troubleshooting.md lists every such case)."""
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import HEADLINE_CONFIG as CONFIG
+from conftest import ROOT
+
+
+def fails(tool, *args, cwd):
+    result = subprocess.run([sys.executable, str(ROOT / 'tools' / tool), *map(str, args)],
+                            cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert 'Traceback' not in result.stderr, result.stderr[-3000:]
+    return result.stderr
+
+
+@pytest.mark.parametrize('addition,message', [
+    ("model = dict(backbone=dict(type='mmhsnet.HSResnet'))",
+     "model.backbone.type='mmhsnet.HSResnet' is not registered in mmhsnet (did you mean "
+     "'mmhsnet.HSResNet'?); mmhsnet's models are: HSResNet, LiteHRNet, ResNeSt"),
+    ("custom_hooks = [dict(type='mmhsnet.RNGHook')]",
+     "custom_hooks[0].type='mmhsnet.RNGHook' is not registered in mmhsnet; mmhsnet's hooks "
+     "are: RandomStateHook"),
+])
+def test_unknown_mmhsnet_type(mini_coco, tmp_path, addition, message):
+    config = tmp_path / 'config.py'
+    config.write_text(f"_base_ = '{CONFIG}'\n{addition}\n")
+    err = fails('train.py', config, '--work-dir', tmp_path, '--cfg-options', *mini_coco[2],
+                cwd=tmp_path)
+    assert message in err
+
+
+def test_dataset_path_does_not_exist(mini_coco, tmp_path):
+    err = fails('train.py', CONFIG, '--work-dir', tmp_path, '--cfg-options', *mini_coco[2],
+                'train_dataloader.dataset.data_root=nowhere/coco/', cwd=tmp_path)
+    assert ("train_dataloader.dataset: 'nowhere/coco/annotations/instances_train2017.json' "
+            "does not exist (data_root='nowhere/coco/', "
+            "ann_file='annotations/instances_train2017.json')") in err
+    assert '--cfg-options train_dataloader.dataset.data_root=DIR' in err
+
+
+def test_empty_annotation_file(mini_coco, tmp_path):
+    empty = tmp_path / 'empty.json'
+    empty.touch()
+    checkpoint = tmp_path / 'model.pth'
+    torch.save({'state_dict': {}}, checkpoint)
+    err = fails('test.py', CONFIG, checkpoint, '--work-dir', tmp_path, '--cfg-options',
+                *mini_coco[2], f'test_dataloader.dataset.ann_file={empty}', cwd=tmp_path)
+    assert f"test_dataloader.dataset: the annotation file '{empty}' is empty" in err
+
+
+def test_test_checkpoint_and_out_file(mini_coco, tmp_path):
+    err = fails('test.py', CONFIG, tmp_path / 'nope.pth', cwd=tmp_path)
+    assert f"checkpoint '{tmp_path / 'nope.pth'}' does not exist" in err
+    checkpoint = tmp_path / 'model.pth'
+    checkpoint.touch()
+    err = fails('test.py', CONFIG, checkpoint, '--out', 'res.json', cwd=tmp_path)
+    assert "--out must be a .pkl or .pickle file, got 'res.json'" in err
+
+
+def test_auto_scale_lr_needs_the_config_entry(mini_coco, tmp_path):
+    err = fails('train.py', CONFIG, '--work-dir', tmp_path, '--auto-scale-lr', '--cfg-options',
+                *mini_coco[2], 'auto_scale_lr=None', cwd=tmp_path)
+    assert ('--auto-scale-lr needs auto_scale_lr=dict(enable=..., base_batch_size=...) in the '
+            'config') in err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU-only message')
+def test_launcher_without_gpus(mini_coco, tmp_path):
+    err = fails('train.py', CONFIG, '--work-dir', tmp_path, '--launcher', 'slurm',
+                '--cfg-options', *mini_coco[2], cwd=tmp_path)
+    assert ('--launcher slurm needs GPUs; on CPU-only machines use --launcher pytorch '
+            '(torchrun, tools/dist_train.sh)') in err

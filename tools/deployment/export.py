@@ -1,0 +1,87 @@
+"""Export a backbone to ONNX and check it with onnxruntime; check that ``torch.compile`` runs it.
+
+    # HS-ResNet-50 to ONNX (dynamic batch and size), verified with onnxruntime
+    python tools/deployment/export.py mmhsnet.HSResNet:depth=50 --onnx hsr50.onnx
+    # with its weights, the fused inference path, and a torch.compile check
+    python tools/deployment/export.py mmhsnet.HSResNet:depth=50 --checkpoint hsr50.pth \
+        --deploy --onnx hsr50.onnx --compile
+
+A model is ``scope.Type[:key=value,...]`` as in ``tools/analysis_tools/benchmark.py``. Every
+output is compared with eager PyTorch on the export shape and on a second batch size and input
+size; the script exits with status 1 when an error exceeds ``--tolerance`` (relative to the
+output's largest magnitude).
+"""
+import argparse
+import sys
+import time
+
+import torch
+
+from mmhsnet.utils import check_state_dict, load_weights
+from mmhsnet.utils.analysis import build_from_spec
+from mmhsnet.utils.deploy import (compare_outputs, export_onnx, run_compiled, run_onnx,
+                                  switch_to_deploy)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Export a backbone to ONNX / torch.compile')
+    parser.add_argument('model', help='scope.Type[:k=v,...], e.g. mmhsnet.HSResNet:depth=50')
+    parser.add_argument('--checkpoint', help='backbone weights (a state dict, safely loaded)')
+    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'))
+    parser.add_argument('--deploy', action='store_true',
+                        help="use the model's fused inference path (switch_to_deploy)")
+    parser.add_argument('--onnx', help='write the ONNX model here and check it')
+    parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument('--compile', action='store_true', help='check torch.compile')
+    parser.add_argument('--tolerance', type=float, default=1e-4)
+    args = parser.parse_args()
+    if not args.onnx and not args.compile:
+        parser.error('nothing to do: give --onnx FILE and/or --compile')
+    return args
+
+
+def main():
+    args = parse_args()
+    model = build_from_spec(args.model).eval()
+    if args.checkpoint:
+        state_dict = load_weights(args.checkpoint)
+        state_dict = state_dict.get('state_dict', state_dict)
+        check_state_dict(state_dict, model, allow_unexpected=True)
+        model.load_state_dict(state_dict, strict=False)
+    if args.deploy:
+        switch_to_deploy(model)
+    h, w = args.shape
+    inputs = [torch.rand(1, 3, h, w), torch.rand(2, 3, h // 2 + 32, w // 2)]
+    with torch.no_grad():
+        expected = [model(x) for x in inputs]
+
+    worst = 0.0
+    if args.onnx:
+        start = time.perf_counter()
+        names = export_onnx(model, inputs[0], args.onnx, opset=args.opset)
+        print(f'exported {args.onnx} ({len(names)} outputs: {", ".join(names)}) in '
+              f'{time.perf_counter() - start:.1f} s')
+        for x, ref in zip(inputs, expected):
+            err = compare_outputs(run_onnx(args.onnx, x), ref)
+            worst = max(worst, err)
+            print(f'  onnxruntime vs PyTorch, input {tuple(x.shape)}: max relative error '
+                  f'{err:.2e}')
+    if args.compile:
+        start = time.perf_counter()
+        outs, compiled = run_compiled(model, inputs[0])
+        print(f'torch.compile (inductor) ran in {time.perf_counter() - start:.1f} s '
+              '(including compilation)')
+        for x, ref, out in zip(inputs, expected, [outs, None]):
+            if out is None:
+                with torch.no_grad():
+                    out = compiled(x)
+            err = compare_outputs(out, ref)
+            worst = max(worst, err)
+            print(f'  compiled vs eager, input {tuple(x.shape)}: max relative error {err:.2e}')
+    ok = worst <= args.tolerance
+    print(f'{"OK" if ok else "FAILED"}: worst error {worst:.2e} (tolerance {args.tolerance:.0e})')
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,5 +1,6 @@
 """Helpers of tools/deployment/: fused inference paths, ONNX export checked with onnxruntime,
 and torch.compile."""
+import numpy as np
 import torch
 
 
@@ -14,7 +15,7 @@ def switch_to_deploy(model):
 
 
 def _flatten(outputs):
-    if isinstance(outputs, torch.Tensor):
+    if isinstance(outputs, (torch.Tensor, np.ndarray)):
         return [outputs]
     return [t for out in outputs for t in _flatten(out)]
 
@@ -61,8 +62,8 @@ def run_onnx(path, x):
 
 
 def run_compiled(model, x, backend='inductor'):
-    """``torch.compile`` the model (dynamic shapes, so other sizes do not recompile) and run
-    it once; returns ``(outputs, compiled model)``."""
-    compiled = torch.compile(model, backend=backend, dynamic=True)
+    """``torch.compile`` the model as one graph (``fullgraph=True`` fails on any graph break)
+    and run it on ``x``; returns the outputs."""
+    compiled = torch.compile(model, backend=backend, fullgraph=True)
     with torch.no_grad():
-        return compiled(x), compiled
+        return compiled(x)

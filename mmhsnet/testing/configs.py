@@ -69,8 +69,8 @@ def use_mini_data(cfg,
       mini COCO instances (its classes in ``metainfo``), mmseg Cityscapes -> mini Cityscapes,
       mmpose COCO / MPII -> mini COCO keypoints / MPII (val with ground-truth boxes,
       ``bbox_file=None``, and the MPII head boxes for PCKh). Evaluators' ``ann_file`` point at
-      the mini val annotations. ``num_classes`` of the model's heads that equal the real
-      dataset's number of classes become the mini dataset's.
+      the mini val annotations. ``num_classes`` of the model's heads that equal the number of
+      classes of the config's dataset (its ``metainfo`` or class) become the mini dataset's.
     * **sizes**: every image size in the pipelines (see :data:`SIZE_KEYS`), the data
       preprocessor (mmseg's pad ``size``, batch augments), mmseg's sliding-window test and
       mmpose's codecs shrinks by ``scale_factor``, so that multi-scale ranges, crops and
@@ -127,9 +127,10 @@ def use_mini_data(cfg,
             num_workers=0,
             persistent_workers=False)
         num_samples = batch_size * num_iters if train else num_val_samples
+        num_config_classes = _num_classes(loader.dataset, scope) if train else None
         info = _point_at_mini_data(loader.dataset, scope, data_infos, train, num_samples)
         if train:
-            _set_num_classes(cfg.model, scope, loader.dataset, info)
+            _set_num_classes(cfg.model, num_config_classes, info)
         else:
             _set_evaluator_ann_files(cfg.get(f'{split}_evaluator'), info)
         for pipeline in _pipelines(loader.dataset):
@@ -205,16 +206,23 @@ def _point_at_mini_data(dataset, scope, data_infos, train, num_samples):
     return info
 
 
-def _set_num_classes(model, scope, dataset, info):
-    """Heads predicting the real dataset's classes predict the mini dataset's."""
-    classes = info['train'].get('metainfo', {}).get('classes')
-    if classes is None:  # pose: same keypoints as the real datasets
-        return
+def _num_classes(dataset, scope):
+    """Classes of a dataset config: its own ``metainfo`` or its class's ``METAINFO``."""
     leaf = next(_leaf_datasets(dataset))
-    registry = importlib.import_module(f'{scope}.registry')
-    real_classes = registry.DATASETS.get(leaf.type).METAINFO['classes']
+    classes = (leaf.get('metainfo') or {}).get('classes')
+    if classes is None:
+        registry = importlib.import_module(f'{scope}.registry')
+        classes = registry.DATASETS.get(leaf.type).METAINFO.get('classes')
+    return None if classes is None else len(classes)
+
+
+def _set_num_classes(model, num_config_classes, info):
+    """Heads predicting the config's dataset classes predict the mini dataset's."""
+    classes = info['train'].get('metainfo', {}).get('classes')
+    if classes is None or num_config_classes is None:  # pose: same keypoints as the real data
+        return
     for node in _dicts(model):
-        if node.get('num_classes') == len(real_classes):
+        if node.get('num_classes') == num_config_classes:
             node.num_classes = len(classes)
 
 

@@ -1,4 +1,6 @@
-"""Fixtures shared by the tests that run our tools as a user does."""
+"""Fixtures and helpers shared by the tests that run our tools as a user does."""
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,24 @@ from mmhsnet.testing import make_coco_instances
 ROOT = Path(__file__).parents[1]
 HEADLINE_CONFIG = ROOT / 'configs' / 'faster_rcnn_hsr50_fpn_1x_coco.py'
 MINI_SCALE = (160, 128)
+
+
+def run_tool(*args, cwd=None, ok=True, timeout=900):
+    """Run ``python ARGS...`` in a subprocess, as a user runs a tool, and assert that it
+    succeeded (``ok=True``) or failed with a message instead of a traceback (``ok=False``).
+
+    Returns:
+        subprocess.CompletedProcess: With text ``stdout`` and ``stderr``.
+    """
+    result = subprocess.run([sys.executable, *map(str, args)], cwd=cwd, capture_output=True,
+                            text=True, timeout=timeout)
+    output = result.stdout[-3000:] + result.stderr[-3000:]
+    if ok:
+        assert result.returncode == 0, output
+    else:
+        assert result.returncode != 0, output
+        assert 'Traceback' not in result.stderr, output
+    return result
 
 
 def coco_cfg_options(root, classes, scale=MINI_SCALE):

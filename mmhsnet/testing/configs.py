@@ -18,11 +18,13 @@ checkpoints to save::
 Everything is generic: pipelines are walked (wrapped datasets and nested transforms included)
 rather than indexed, and which mini dataset replaces which real one is read from the config's
 ``default_scope`` and dataset ``type`` (:data:`MINI_DATASET_OF`). Nothing here imports a
-toolkit, except ``<default_scope>.registry`` to count the classes of the real dataset.
+toolkit, except ``<default_scope>.registry`` to count the classes of a dataset class.
 """
 import copy
 import importlib
 import os.path as osp
+
+from ..utils.launch import leaf_datasets
 
 # (default_scope, dataset type) -> the key of the mini dataset in the same format in what
 # make_all returns.
@@ -158,17 +160,6 @@ def use_mini_data(cfg,
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-def _leaf_datasets(dataset):
-    """The datasets that read files, under wrappers (``dataset=``, ``datasets=[...]``)."""
-    if 'dataset' in dataset:
-        yield from _leaf_datasets(dataset.dataset)
-    elif 'datasets' in dataset:
-        for sub in dataset.datasets:
-            yield from _leaf_datasets(sub)
-    else:
-        yield dataset
-
-
 def _pipelines(dataset):
     """Every pipeline of a dataset and its wrappers (e.g. MultiImageMixDataset's)."""
     if dataset.get('pipeline'):
@@ -189,7 +180,7 @@ def _point_at_mini_data(dataset, scope, data_infos, train, num_samples):
     if dataset.get('times') is not None:  # RepeatDataset
         dataset.times = 1
     info = None
-    for leaf in _leaf_datasets(dataset):
+    for leaf in leaf_datasets(dataset):
         key = MINI_DATASET_OF.get((scope, _type_name(leaf.type)))
         if key is None:
             supported = sorted(t for s, t in MINI_DATASET_OF if s == scope)
@@ -208,7 +199,7 @@ def _point_at_mini_data(dataset, scope, data_infos, train, num_samples):
 
 def _num_classes(dataset, scope):
     """Classes of a dataset config: its own ``metainfo`` or its class's ``METAINFO``."""
-    leaf = next(_leaf_datasets(dataset))
+    leaf = next(leaf_datasets(dataset))
     classes = (leaf.get('metainfo') or {}).get('classes')
     if classes is None:
         registry = importlib.import_module(f'{scope}.registry')

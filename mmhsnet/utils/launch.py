@@ -44,17 +44,24 @@ def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
     return cfg
 
 
-def _iter_init_cfgs(node, path='model'):
+def _iter_key(node, key, path):
+    """``(path, value)`` of every ``key`` in the dicts of a nested config (not looking inside
+    the values of ``key`` itself), e.g. ``('model.backbone', {...})`` for ``'init_cfg'``."""
     if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'init_cfg':
-                for cfg in value if isinstance(value, (list, tuple)) else [value]:
-                    yield f'{path}.init_cfg', cfg
-            else:
-                yield from _iter_init_cfgs(value, f'{path}.{key}')
+        if key in node:
+            yield path, node[key]
+        for name, value in node.items():
+            if name != key:
+                yield from _iter_key(value, key, f'{path}.{name}')
     elif isinstance(node, (list, tuple)):
         for i, value in enumerate(node):
-            yield from _iter_init_cfgs(value, f'{path}[{i}]')
+            yield from _iter_key(value, key, f'{path}[{i}]')
+
+
+def _iter_init_cfgs(node, path='model'):
+    for where, value in _iter_key(node, 'init_cfg', path):
+        for cfg in value if isinstance(value, (list, tuple)) else [value]:
+            yield f'{where}.init_cfg', cfg
 
 
 def check_pretrained_checkpoints(cfg):
@@ -70,17 +77,6 @@ def check_pretrained_checkpoints(cfg):
                 f'  or train from scratch with --cfg-options {where}=None')
 
 
-def _iter_types(node, path):
-    if isinstance(node, dict):
-        if isinstance(node.get('type'), str):
-            yield path, node['type']
-        for key, value in node.items():
-            yield from _iter_types(value, f'{path}.{key}')
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield from _iter_types(value, f'{path}[{i}]')
-
-
 def check_mmhsnet_types(cfg):
     """Exit with the list of what mmhsnet registers when the model or the custom hooks name an
     ``mmhsnet.X`` that does not exist (instead of a ``KeyError`` from deep in the Runner)."""
@@ -89,8 +85,8 @@ def check_mmhsnet_types(cfg):
     for key, registry in registries.items():
         registry.import_from_location()
         known = sorted(registry.module_dict)
-        for where, type_ in _iter_types(cfg.get(key), key):
-            scope, _, name = type_.rpartition('.')
+        for where, type_ in _iter_key(cfg.get(key), 'type', key):
+            scope, _, name = str(type_).rpartition('.')
             if scope == 'mmhsnet' and name not in registry.module_dict:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f" (did you mean 'mmhsnet.{close[0]}'?)" if close else ''
@@ -99,14 +95,16 @@ def check_mmhsnet_types(cfg):
                     f"mmhsnet's {registry.name}s are: {', '.join(known)}")
 
 
-def _leaf_datasets(dataset):
+def leaf_datasets(dataset):
+    """The datasets of a dataset config that read files, under wrappers (``dataset=``,
+    ``datasets=[...]``)."""
     if not isinstance(dataset, dict):
         return
     if 'dataset' in dataset:
-        yield from _leaf_datasets(dataset['dataset'])
+        yield from leaf_datasets(dataset['dataset'])
     elif 'datasets' in dataset:
         for sub in dataset['datasets']:
-            yield from _leaf_datasets(sub)
+            yield from leaf_datasets(sub)
     else:
         yield dataset
 
@@ -123,7 +121,7 @@ def check_data_paths(cfg, splits):
         loader = cfg.get(f'{split}_dataloader')
         if not loader or (split != 'train' and not cfg.get(f'{split}_cfg')):
             continue
-        for dataset in _leaf_datasets(loader.get('dataset')):
+        for dataset in leaf_datasets(loader.get('dataset')):
             data_root = dataset.get('data_root') or ''
             ann_file = dataset.get('ann_file')
             if ann_file:

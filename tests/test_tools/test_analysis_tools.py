@@ -1,18 +1,13 @@
 """tools/analysis_tools/: get_flops.py and benchmark.py run as a user runs them."""
 import re
-import subprocess
-import sys
 
-from conftest import HEADLINE_CONFIG, ROOT
+from conftest import HEADLINE_CONFIG, ROOT, run_tool
 
 TOOLS = ROOT / 'tools' / 'analysis_tools'
 
 
-def run(*args, cwd=None):
-    result = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
-                            timeout=600, cwd=cwd)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return result.stdout
+def run(*args):
+    return run_tool(*args, timeout=600).stdout
 
 
 def test_get_flops_backbone_and_config():

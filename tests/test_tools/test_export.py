@@ -1,11 +1,9 @@
 """tools/deployment/export.py: ONNX export checked with onnxruntime (1e-4) and torch.compile as
 one graph, for the three backbones at their standard depths, run as a user runs it."""
 import re
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_tool
 
 
 @pytest.mark.parametrize('model', ['mmhsnet.HSResNet:depth=50', 'mmhsnet.ResNeSt:depth=50',
@@ -14,12 +12,9 @@ def test_onnx_and_compile(model, tmp_path):
     onnx = tmp_path / 'model.onnx'
     # aot_eager: dynamo must capture the model without a graph break; inductor's code
     # generation takes minutes on 2 cores (docs/benchmarks.md) and is left to the tool's users
-    result = subprocess.run(
-        [sys.executable, str(ROOT / 'tools' / 'deployment' / 'export.py'), model, '--shape',
-         '128', '96', '--onnx', str(onnx), '--compile', '--compile-backend', 'aot_eager'],
-        capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    out = result.stdout
+    out = run_tool(ROOT / 'tools' / 'deployment' / 'export.py', model, '--shape', '128', '96',
+                   '--onnx', onnx, '--compile', '--compile-backend', 'aot_eager',
+                   timeout=600).stdout
     assert onnx.is_file()
     errors = [float(e) for e in re.findall(r'max relative error (\S+)', out)]
     assert len(errors) == 3 and max(errors) < 1e-4, out  # 2 ONNX runs, 1 compiled run

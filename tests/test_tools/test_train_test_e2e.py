@@ -1,13 +1,11 @@
 """The headline command, run exactly as a user runs it (subprocesses), on a generated mini COCO."""
 import argparse
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
 from conftest import HEADLINE_CONFIG as CONFIG
-from conftest import ROOT
+from conftest import ROOT, run_tool
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
@@ -15,9 +13,7 @@ from mmengine.registry import DefaultScope
 
 
 def run(args, cwd):
-    result = subprocess.run([sys.executable, *map(str, args)], cwd=cwd, capture_output=True,
-                            text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = run_tool(*args, cwd=cwd)
     return result.stdout + result.stderr
 
 
@@ -41,10 +37,8 @@ def test_train_then_test_prints_coco_metrics(mini_coco, tmp_path):
 
 def test_missing_pretrained_checkpoint_is_a_clear_message(mini_coco, tmp_path):
     opts = [o for o in mini_coco[2] if not o.startswith('model.backbone.init_cfg')]
-    result = subprocess.run(
-        [sys.executable, ROOT / 'tools' / 'train.py', CONFIG, '--work-dir', tmp_path,
-         '--cfg-options', *opts], cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode != 0
+    result = run_tool(ROOT / 'tools' / 'train.py', CONFIG, '--work-dir', tmp_path,
+                      '--cfg-options', *opts, cwd=tmp_path, ok=False)
     assert "model.backbone.init_cfg.checkpoint='checkpoints/hsresnet50_s8w11_in1k.pth' does " \
            'not exist' in result.stderr
     assert 'model.backbone.init_cfg=None' in result.stderr

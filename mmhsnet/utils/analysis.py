@@ -29,14 +29,20 @@ def parse_spec(spec):
     name, _, args = spec.partition(':')
     if name == 'timm':
         return 'timm', {'name': args}
+    return name, parse_kwargs(args)
+
+
+def parse_kwargs(text):
+    """'depth=50,style=pytorch' -> {'depth': 50, 'style': 'pytorch'} (Python literals where
+    they parse, else strings)."""
     kwargs = {}
-    for item in filter(None, args.split(',')):
+    for item in filter(None, text.split(',')):
         key, _, value = item.partition('=')
         try:
             kwargs[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             kwargs[key] = value
-    return name, kwargs
+    return kwargs
 
 
 def build_from_spec(spec):

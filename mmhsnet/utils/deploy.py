@@ -4,13 +4,21 @@ import numpy as np
 import torch
 
 
-def switch_to_deploy(model):
-    """Switch every submodule that has a fused inference path (``switch_to_deploy()``, as in
-    mmpretrain's RepVGG) to it. Inference only: the fused modules cannot train. Returns the
-    model."""
+def has_deploy_path(model):
+    """Whether a submodule of ``model`` has a fused inference path (``switch_to_deploy()``)."""
+    return any(hasattr(module, 'switch_to_deploy') for module in model.modules())
+
+
+def switch_to_deploy(model, **kwargs):
+    """Switch every submodule that has a fused inference path (``switch_to_deploy(**kwargs)``,
+    as in mmpretrain's RepVGG) to it, after the weights are loaded. Inference only: the fused
+    modules cannot train. Returns the model."""
+    if not has_deploy_path(model):
+        raise ValueError(f'{type(model).__name__} has no fused inference path (no submodule '
+                         'has switch_to_deploy); in mmhsnet, HS-ResNet has one')
     for module in list(model.modules()):
-        if module is not model and hasattr(module, 'switch_to_deploy'):
-            module.switch_to_deploy()
+        if hasattr(module, 'switch_to_deploy'):
+            module.switch_to_deploy(**kwargs)
     return model
 
 

@@ -32,3 +32,18 @@ def test_benchmark_runs_baselines_in_the_same_process(tmp_path):
     assert re.search(r'img/s b1 \| ratio b1 \|.*img/s b2 \| ratio b2', out)
     assert table.read_text().strip() in out
     assert plot.stat().st_size > 10000
+
+
+def test_benchmark_deploy_rows_and_compile():
+    """--deploy adds a row per fused variant beside the reference path; --compile compiles
+    every model and reports the compilation (aot_eager: tracing only, seconds on 2 cores)."""
+    out = run(TOOLS / 'benchmark.py', 'mmhsnet.HSResNet:depth=50', '--baselines', 'none',
+              '--shape', '64', '64', '--batch-sizes', '1', '--warmup', '0', '--repeats', '1',
+              '--deploy', '', 'channel_multiple=8', '--compile', '--compile-backend',
+              'aot_eager')
+    rows = [line.split('|')[1].strip() for line in out.splitlines()
+            if line.startswith('| ') and not line.startswith('| model')]
+    assert rows == ['mmhsnet.HSResNet:depth=50', 'mmhsnet.HSResNet:depth=50 (deploy)',
+                    'mmhsnet.HSResNet:depth=50 (deploy: channel_multiple=8)']
+    assert 'torch.compile default (aot_eager)' in out
+    assert len(re.findall(r'compiled for batch 1 in [\d.]+ s', out)) == 6  # printed + table

@@ -5,6 +5,10 @@
     # GPU, fp16 autocast, channels_last, two batch sizes, a plot
     python tools/analysis_tools/benchmark.py mmhsnet.HSResNet:depth=50 --device cuda \
         --dtype fp16 --channels-last --batch-sizes 1 64 --plot bench.png
+    # also HS-ResNet's fused inference path (channels padded to multiples of 8), and every
+    # model (baselines too) under torch.compile with CUDA graphs
+    python tools/analysis_tools/benchmark.py mmhsnet.HSResNet:depth=50 --device cuda \
+        --dtype fp16 --channels-last --deploy channel_multiple=8 --compile reduce-overhead
 
 A model is ``scope.Type[:key=value,...]`` (built from that toolkit's registry) or
 ``timm:name`` (``timm.create_model(name, features_only=True)``). Baselines (``--baselines``,
@@ -13,9 +17,13 @@ their timm counterparts where the toolkits are not installed) always run in the 
 interleaved with the models, so ratios compare like with like. Reported: parameters, FLOPs
 (mmengine.analysis, one multiply-add = one FLOP, batch 1), median latency of ``--repeats``
 timed forward passes after ``--warmup`` ones, throughput = batch / median latency, and the
-throughput ratio to the reference (ResNet-50-D).
+throughput ratio to the reference (ResNet-50-D). ``--deploy`` adds a row for the fused
+inference path (``switch_to_deploy``) of each model that has one, beside its reference path;
+``--compile`` compiles every model, the baselines too, and reports how long the first call
+(the compilation) took.
 """
 import argparse
+import copy
 import importlib.util
 import platform
 import statistics
@@ -23,7 +31,8 @@ import time
 
 import torch
 
-from mmhsnet.utils.analysis import build_from_spec, model_complexity
+from mmhsnet.utils.analysis import build_from_spec, model_complexity, parse_kwargs
+from mmhsnet.utils.deploy import has_deploy_path, switch_to_deploy
 
 TOOLKIT_BASELINES = [
     ('ResNet-50', 'mmdet.ResNet:depth=50'),
@@ -56,6 +65,15 @@ def parse_args():
     parser.add_argument('--warmup', type=int, default=5)
     parser.add_argument('--repeats', type=int, default=20)
     parser.add_argument('--threads', type=int, help='torch.set_num_threads (CPU)')
+    parser.add_argument('--deploy', nargs='*', metavar='KEY=VALUE[,...]',
+                        help='also time the fused inference path of models that have one; '
+                        'each argument (e.g. channel_multiple=8) adds a variant')
+    parser.add_argument('--compile', nargs='?', const='default',
+                        choices=['default', 'reduce-overhead', 'max-autotune',
+                                 'max-autotune-no-cudagraphs'],
+                        help='torch.compile every model with this mode (reduce-overhead: '
+                        'CUDA graphs)')
+    parser.add_argument('--compile-backend', default='inductor')
     parser.add_argument('--plot', help='save a throughput-vs-params plot (png)')
     parser.add_argument('--out', help='also write the markdown table to this file')
     return parser.parse_args()
@@ -70,21 +88,23 @@ def default_baselines(choice):
     return TIMM_BASELINES
 
 
-def time_forward(model, x, args):
+def time_forward(model, x, args, warmup=None, repeats=None):
     """Median seconds of one forward pass."""
+    warmup = args.warmup if warmup is None else warmup
+    repeats = args.repeats if repeats is None else repeats
     cuda = x.is_cuda
     dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(args.dtype)
     times = []
     with torch.inference_mode(), torch.autocast(x.device.type, dtype=dtype,
                                                 enabled=dtype is not None):
-        for i in range(args.warmup + args.repeats):
+        for i in range(warmup + repeats):
             if cuda:
                 torch.cuda.synchronize()
             start = time.perf_counter()
             model(x)
             if cuda:
                 torch.cuda.synchronize()
-            if i >= args.warmup:
+            if i >= warmup:
                 times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -107,10 +127,31 @@ def main():
         model.to(device, memory_format=memory_format)
         model.eval()  # not chained: some toolkit backbones' train() returns None
         models[label] = (model, params, flops)
+        if args.deploy is not None and spec in args.models and has_deploy_path(model):
+            for cfg in args.deploy or ['']:
+                fused = switch_to_deploy(copy.deepcopy(model), **parse_kwargs(cfg))
+                fused.to(memory_format=memory_format)
+                models[f'{label} (deploy{": " + cfg if cfg else ""})'] = (fused, params, flops)
+    if args.deploy is not None and not any('(deploy' in label for label in models):
+        raise SystemExit('error: --deploy: none of the models has a fused inference path '
+                         '(switch_to_deploy); in mmhsnet, HS-ResNet has one')
+    if args.compile:
+        models = {
+            label: (torch.compile(model, backend=args.compile_backend, dynamic=False,
+                                  mode=None if args.compile == 'default' else args.compile),
+                    params, flops)
+            for label, (model, params, flops) in models.items()
+        }
 
     results = {label: {} for label in models}
+    notes = []
     for batch in args.batch_sizes:
         x = torch.rand(batch, 3, *args.shape, device=device).to(memory_format=memory_format)
+        if args.compile:
+            for label, (model, _, _) in models.items():
+                seconds = time_forward(model, x, args, warmup=0, repeats=1)
+                notes.append(f'{label}: compiled for batch {batch} in {seconds:.1f} s')
+                print(notes[-1], flush=True)
         # interleave: one round over all models, twice, keep the better median of each
         for _ in range(2):
             for label, (model, _, _) in models.items():
@@ -121,7 +162,9 @@ def main():
                    platform.processor() or platform.machine())
     lines = [
         f'device: {device_name}; torch {torch.__version__}; {args.dtype}'
-        f'{", channels_last" if args.channels_last else ""}; input {args.shape[0]}x'
+        f'{", channels_last" if args.channels_last else ""}'
+        f'{f"; torch.compile {args.compile} ({args.compile_backend})" if args.compile else ""}'
+        f'; input {args.shape[0]}x'
         f'{args.shape[1]}; threads {torch.get_num_threads()}; median of {args.repeats} after '
         f'{args.warmup} warm-up', ''
     ]
@@ -139,7 +182,7 @@ def main():
             ratio = f'{ref[batch] / latency:.2f}x' if ref else 'n/a'
             row += f' {latency * 1e3:.1f} | {batch / latency:.1f} | {ratio} |'
         lines.append(row)
-    table = '\n'.join(lines)
+    table = '\n'.join(lines + [''] + notes if notes else lines)
     print(table)
     if args.out:
         with open(args.out, 'w') as f:

@@ -53,7 +53,10 @@ def main():
         check_state_dict(state_dict, model, allow_unexpected=True)
         model.load_state_dict(state_dict, strict=False)
     if args.deploy:
-        switch_to_deploy(model)
+        try:
+            switch_to_deploy(model)
+        except ValueError as exc:
+            sys.exit(f'error: --deploy: {exc}')
     h, w = args.shape
     # a second batch size and input size (multiples of 32 when the first is)
     inputs = [torch.rand(1, 3, h, w), torch.rand(2, 3, max(32, h - 64), w + 32)]

@@ -1,3 +1,4 @@
+import copy
 import math
 
 import pytest
@@ -6,6 +7,8 @@ import torch
 from mmhsnet.models import HSResNet
 from mmhsnet.models.backbones.hsresnet import HSBottleneck
 from mmhsnet.models.layers import HierarchicalSplit
+from mmhsnet.testing.models import randomize_norms
+from mmhsnet.utils.deploy import switch_to_deploy
 
 # Input sizes that are not multiples of 32.
 H, W = 67, 93
@@ -58,6 +61,22 @@ def test_output_shapes_dilated_d8(out_indices):
     assert model.layer4[0].conv2.convs[0].conv.dilation == (2, 2)
     assert model.layer4[2].conv2.convs[0].conv.dilation == (4, 4)
     assert model.layer3[0].avd_layer is None  # stride 1: no pooling
+
+
+@pytest.mark.parametrize('channel_multiple', [1, 8])
+@pytest.mark.parametrize('dilated', [False, True])
+def test_deploy_path_keeps_the_outputs(channel_multiple, dilated):
+    """mmhsnet.utils.deploy.switch_to_deploy (tools' --deploy) fuses every split; 1e-5."""
+    kwargs = dict(strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)) if dilated else {}
+    model = randomize_norms(HSResNet(depth=50, **kwargs)).eval()
+    x = torch.rand(2, 3, H, W)
+    with torch.no_grad():
+        ref = model(x)
+        fused = switch_to_deploy(copy.deepcopy(model), channel_multiple=channel_multiple)
+        outs = fused(x)
+    assert all(m.deploy for m in fused.modules() if isinstance(m, HierarchicalSplit))
+    for out, expected in zip(outs, ref, strict=True):
+        assert ((out - expected).abs().max() / expected.abs().max()).item() < 1e-5
 
 
 @pytest.mark.parametrize('depth,blocks', [(101, (3, 4, 23, 3)), (152, (3, 8, 36, 3))])

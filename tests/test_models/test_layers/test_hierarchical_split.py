@@ -1,8 +1,11 @@
+import copy
+
 import pytest
 import torch
 import torch.nn as nn
 
 from mmhsnet.models.layers import HierarchicalSplit, hierarchical_split_channels
+from mmhsnet.testing.models import randomize_norms
 
 
 def output_group_sizes(width, scales):
@@ -75,3 +78,55 @@ def test_dilation_keeps_the_spatial_size():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         HierarchicalSplit(**kwargs)
+
+
+def fused_copy(module, **kwargs):
+    fused = copy.deepcopy(module)
+    fused.switch_to_deploy(**kwargs)
+    return fused
+
+
+def relative_error(out, ref):
+    return ((out - ref).abs().max() / ref.abs().max()).item()
+
+
+@pytest.mark.parametrize('scales,width,dilation', [(2, 3, 1), (3, 4, 2), (5, 7, 1), (8, 11, 1),
+                                                   (8, 22, 2), (4, 88, 1)])
+@pytest.mark.parametrize('channel_multiple', [1, 8])
+@pytest.mark.parametrize('memory_format', [torch.contiguous_format, torch.channels_last])
+def test_deploy_path_equals_the_reference(scales, width, dilation, channel_multiple,
+                                          memory_format):
+    torch.manual_seed(0)
+    module = randomize_norms(HierarchicalSplit(width, scales, dilation=dilation)).eval()
+    x = torch.randn(3, scales * width, 13, 10).to(memory_format=memory_format)
+    with torch.no_grad():
+        ref = module(x)
+        out = fused_copy(module, channel_multiple=channel_multiple)(x)
+    assert out.shape == ref.shape
+    assert relative_error(out, ref) < 1e-5
+    # the pass-through group is not touched at all
+    torch.testing.assert_close(out[:, :width], x[:, :width], rtol=0, atol=0)
+
+
+def test_deploy_path_holds_only_the_fused_weights():
+    module = HierarchicalSplit(11, 8).eval()
+    fused = fused_copy(module, channel_multiple=8)
+    assert fused.deploy and not hasattr(fused, 'convs')
+    assert num_params(fused) == 0  # inference only: the fused weights are buffers
+    # x-parts: 7 groups of C = round_up(max c_i = 21, 8) = 24 rows; carry convs: 6
+    assert fused.x_weight.shape == (7 * 24, 11, 3, 3) and fused.x_bias.shape == (7 * 24, )
+    carries = [fused.state_dict()[f'carry_weight{i}'].shape for i in range(6)]
+    assert carries == [(24, 8, 3, 3), (24, 8, 3, 3), (24, 16, 3, 3), (24, 16, 3, 3),
+                       (24, 16, 3, 3), (24, 16, 3, 3)]  # carries 5, 8, 9, 10, 10, 10 padded
+    fused.switch_to_deploy()  # a second switch is a no-op
+    assert fused.x_weight.shape == (7 * 24, 11, 3, 3)
+
+
+def test_deploy_bad_inputs():
+    with pytest.raises(ValueError, match='channel_multiple must be an int >= 1, got 0'):
+        HierarchicalSplit(4, 4).switch_to_deploy(channel_multiple=0)
+    with pytest.raises(ValueError, match=r'norm_cfg BN / SyncBN.*got Conv2d \+ GroupNorm'):
+        HierarchicalSplit(4, 4, norm_cfg=dict(type='GN', num_groups=1)).switch_to_deploy()
+    fused = fused_copy(HierarchicalSplit(4, 4))
+    with pytest.raises(RuntimeError, match=r'cannot train: call \.eval\(\) first'):
+        fused.train()(torch.rand(1, 16, 5, 5))

@@ -54,8 +54,9 @@ REFERENCE = 'ResNet-50-D'
 def parse_args():
     parser = argparse.ArgumentParser(description='Benchmark backbones against baselines')
     parser.add_argument('models', nargs='*', help='scope.Type[:k=v,...] or timm:name')
-    parser.add_argument('--baselines', choices=['auto', 'toolkits', 'timm', 'none'],
-                        default='auto', help='which baselines run beside the models')
+    parser.add_argument('--baselines', choices=['auto', 'toolkits', 'timm', 'reference', 'none'],
+                        default='auto', help='which baselines run beside the models (reference: '
+                        'only ResNet-50-D)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     parser.add_argument('--dtype', choices=['fp32', 'fp16', 'bf16'], default='fp32',
                         help='fp16 / bf16 run under torch.autocast')
@@ -83,9 +84,13 @@ def default_baselines(choice):
     if choice == 'none':
         return []
     have_toolkits = all(importlib.util.find_spec(m) for m in ('mmdet', 'mmpose'))
-    if choice == 'toolkits' or (choice == 'auto' and have_toolkits):
-        return TOOLKIT_BASELINES
-    return TIMM_BASELINES
+    if choice == 'toolkits' or (choice in ('auto', 'reference') and have_toolkits):
+        baselines = TOOLKIT_BASELINES
+    else:
+        baselines = TIMM_BASELINES
+    if choice == 'reference':
+        return [entry for entry in baselines if entry[0] == REFERENCE]
+    return baselines
 
 
 def time_forward(model, x, args, warmup=None, repeats=None):

@@ -72,19 +72,23 @@ class HierarchicalSplit(BaseModule):
                 act_cfg=dict(type='ReLU')) for c in self.channels)
         self.deploy = False
 
-    def switch_to_deploy(self, channel_multiple=1):
-        """Switch to the fused inference path (as mmpretrain's RepVGG does); it cannot train.
+    def switch_to_deploy(self, channel_multiple=1, split_x=False):
+        """Switch to a fused inference path (as mmpretrain's RepVGG does); it cannot train.
 
-        Each norm is folded into its conv. By linearity, group ``i``'s conv of
-        ``concat(x_i, carry_{i-1})`` is the sum of a conv of ``x_i`` and a conv of the carry, so
-        the ``x_i`` parts of all groups run as one grouped conv up front and only the small
-        carry convs stay sequential: ``y_i = ReLU(xconv_i(x_i) + cconv_i(carry_{i-1}))``. Every
-        group's output is laid out carry first, so that a carry is a leading slice, and padded
-        with zero channels to ``C = max(c_i)`` rounded up to ``channel_multiple``.
+        Each norm is folded into its conv, and each group's output is laid out carry first (a
+        carry is then a leading slice) and zero-padded to ``C = max(c_i)`` channels rounded up
+        to ``channel_multiple``. Group ``i`` then either convolves ``concat(x_i, carry_{i-1})``
+        as the reference does (``split_x=False``; the carry slice is widened into the padding, with
+        zero weights, to a multiple of ``channel_multiple``), or (``split_x=True``), since a conv
+        of a concatenation is the sum of the convs of its parts, the ``x_i`` parts of all groups
+        run as one grouped conv up front and only the small carry convs stay sequential:
+        ``y_i = ReLU(xconv_i(x_i) + cconv_i(carry_{i-1}))``.
 
         Args:
             channel_multiple (int): Round the fused convs' channels up to a multiple of this
                 (zero weights; e.g. 8 for fp16 tensor cores). Default: 1.
+            split_x (bool): Compute the ``x_i`` parts in one grouped conv up front.
+                Default: False.
         """
         if self.deploy:
             return
@@ -97,39 +101,45 @@ class HierarchicalSplit(BaseModule):
                     'switch_to_deploy folds the norm into the conv: it needs conv_cfg=None (a '
                     'plain Conv2d) and a BatchNorm with running statistics (norm_cfg BN / SyncBN), '
                     f'got {type(module.conv).__name__} + {type(module.norm).__name__}')
-        width, channels = self.width, self.channels
 
         def round_up(c):
             return -(-c // channel_multiple) * channel_multiple
 
+        width, channels = self.width, self.channels
         out_channels = round_up(max(channels))
-        conv0 = self.convs[0].conv
-        x_weight = conv0.weight.new_zeros(len(channels) * out_channels, width, 3, 3)
-        x_bias = conv0.weight.new_zeros(len(channels) * out_channels)
-        carry_weights, self.carry_channels = [], []
+        weights, biases = [], []
         for i, (module, c) in enumerate(zip(self.convs, channels)):
-            bn = module.norm
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            norm = module.norm
+            scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
             weight = module.conv.weight * scale[:, None, None, None]
-            bias = bn.bias - bn.running_mean * scale
+            bias = norm.bias - norm.running_mean * scale
             if i < len(channels) - 1:  # carry first: y = (carry, kept)
                 keep = c - c // 2
                 order = torch.cat((torch.arange(keep, c), torch.arange(keep)))
                 weight, bias = weight[order], bias[order]
-            rows = slice(i * out_channels, i * out_channels + c)
-            x_weight[rows], x_bias[rows] = weight[:, :width], bias
-            if i > 0:
-                carry = channels[i - 1] // 2
-                carry_weight = weight.new_zeros(out_channels, round_up(carry), 3, 3)
-                carry_weight[:c, :carry] = weight[:, width:]
-                carry_weights.append(carry_weight)
-                self.carry_channels.append(round_up(carry))
-        self.register_buffer('x_weight', x_weight.detach())
-        self.register_buffer('x_bias', x_bias.detach())
-        for i, weight in enumerate(carry_weights):
-            self.register_buffer(f'carry_weight{i}', weight.detach())
+            # input channels: x_i, then the carry widened into the padding (zero weights)
+            if i == 0:
+                in_channels = width
+            elif split_x:  # the carry conv alone has a multiple of channel_multiple
+                in_channels = width + round_up(c - width)
+            else:  # concat(x_i, carry) has a multiple of channel_multiple
+                in_channels = round_up(c)
+            weights.append(weight.new_zeros(out_channels, in_channels, 3, 3))
+            weights[-1][:c, :c] = weight
+            biases.append(bias.new_zeros(out_channels))
+            biases[-1][:c] = bias
+        if split_x:
+            self.register_buffer('x_weight', torch.cat([w[:, :width] for w in weights]).detach())
+            self.register_buffer('x_bias', torch.cat(biases).detach())
+            for i, weight in enumerate(weights[1:], 1):
+                self.register_buffer(f'weight{i}', weight[:, width:].detach())
+        else:
+            for i, (weight, bias) in enumerate(zip(weights, biases)):
+                self.register_buffer(f'weight{i}', weight.detach())
+                self.register_buffer(f'bias{i}', bias.detach())
+        self.split_x = split_x
         self.fused_channels = out_channels
-        self.dilation = conv0.dilation
+        self.dilation = self.convs[0].conv.dilation
         del self.convs
         self.deploy = True
 
@@ -153,17 +163,23 @@ class HierarchicalSplit(BaseModule):
             raise RuntimeError(
                 'HierarchicalSplit was switched to its fused inference path (switch_to_deploy), '
                 'which cannot train: call .eval() first')
-        width, channels, num = self.width, self.channels, len(self.channels)
+        width, channels = self.width, self.channels
         conv = dict(padding=self.dilation, dilation=self.dilation)
-        xconvs = F.conv2d(x[:, width:], self.x_weight, self.x_bias, groups=num, **conv)
-        xconvs = torch.split(xconvs, self.fused_channels, dim=1)
-        outs = [x[:, :width]]
-        y = F.relu(xconvs[0])
-        for i in range(1, num):
-            carry = channels[i - 1] // 2
-            outs.append(y[:, carry:channels[i - 1]])
-            carry_weight = getattr(self, f'carry_weight{i - 1}')
-            y = F.relu(xconvs[i] + F.conv2d(y[:, :self.carry_channels[i - 1]], carry_weight,
-                                            **conv))
-        outs.append(y[:, :channels[-1]])
+        if self.split_x:
+            xconvs = F.conv2d(x[:, width:], self.x_weight, self.x_bias, groups=len(channels),
+                              **conv).split(self.fused_channels, dim=1)
+        outs, y = [x[:, :width]], None
+        for i, c in enumerate(channels):
+            weight = getattr(self, f'weight{i}', None)
+            if self.split_x:
+                y = xconvs[i] if y is None else xconvs[i] + F.conv2d(
+                    y[:, :weight.size(1)], weight, **conv)
+            else:
+                u = x[:, (i + 1) * width:(i + 2) * width]
+                if y is not None:
+                    u = torch.cat((u, y[:, :weight.size(1) - width]), dim=1)
+                y = F.conv2d(u, weight, getattr(self, f'bias{i}'), **conv)
+            y = F.relu(y)
+            # carry first: the kept channels follow the carry; the last group keeps all
+            outs.append(y[:, c // 2:c] if i < len(channels) - 1 else y[:, :c])
         return torch.cat(outs, dim=1)

@@ -63,16 +63,17 @@ def test_output_shapes_dilated_d8(out_indices):
     assert model.layer3[0].avd_layer is None  # stride 1: no pooling
 
 
-@pytest.mark.parametrize('channel_multiple', [1, 8])
+@pytest.mark.parametrize('channel_multiple,split_x', [(1, False), (8, False), (8, True)])
 @pytest.mark.parametrize('dilated', [False, True])
-def test_deploy_path_keeps_the_outputs(channel_multiple, dilated):
+def test_deploy_path_keeps_the_outputs(channel_multiple, split_x, dilated):
     """mmhsnet.utils.deploy.switch_to_deploy (tools' --deploy) fuses every split; 1e-5."""
     kwargs = dict(strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)) if dilated else {}
     model = randomize_norms(HSResNet(depth=50, **kwargs)).eval()
     x = torch.rand(2, 3, H, W)
     with torch.no_grad():
         ref = model(x)
-        fused = switch_to_deploy(copy.deepcopy(model), channel_multiple=channel_multiple)
+        fused = switch_to_deploy(copy.deepcopy(model), channel_multiple=channel_multiple,
+                                 split_x=split_x)
         outs = fused(x)
     assert all(m.deploy for m in fused.modules() if isinstance(m, HierarchicalSplit))
     for out, expected in zip(outs, ref, strict=True):

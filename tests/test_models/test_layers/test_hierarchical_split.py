@@ -93,15 +93,16 @@ def relative_error(out, ref):
 @pytest.mark.parametrize('scales,width,dilation', [(2, 3, 1), (3, 4, 2), (5, 7, 1), (8, 11, 1),
                                                    (8, 22, 2), (4, 88, 1)])
 @pytest.mark.parametrize('channel_multiple', [1, 8])
+@pytest.mark.parametrize('split_x', [False, True])
 @pytest.mark.parametrize('memory_format', [torch.contiguous_format, torch.channels_last])
-def test_deploy_path_equals_the_reference(scales, width, dilation, channel_multiple,
+def test_deploy_path_equals_the_reference(scales, width, dilation, channel_multiple, split_x,
                                           memory_format):
     torch.manual_seed(0)
     module = randomize_norms(HierarchicalSplit(width, scales, dilation=dilation)).eval()
     x = torch.randn(3, scales * width, 13, 10).to(memory_format=memory_format)
     with torch.no_grad():
         ref = module(x)
-        out = fused_copy(module, channel_multiple=channel_multiple)(x)
+        out = fused_copy(module, channel_multiple=channel_multiple, split_x=split_x)(x)
     assert out.shape == ref.shape
     assert relative_error(out, ref) < 1e-5
     # the pass-through group is not touched at all
@@ -109,15 +110,24 @@ def test_deploy_path_equals_the_reference(scales, width, dilation, channel_multi
 
 
 def test_deploy_path_holds_only_the_fused_weights():
-    module = HierarchicalSplit(11, 8).eval()
-    fused = fused_copy(module, channel_multiple=8)
-    assert fused.deploy and not hasattr(fused, 'convs')
-    assert num_params(fused) == 0  # inference only: the fused weights are buffers
-    # x-parts: 7 groups of C = round_up(max c_i = 21, 8) = 24 rows; carry convs: 6
-    assert fused.x_weight.shape == (7 * 24, 11, 3, 3) and fused.x_bias.shape == (7 * 24, )
-    carries = [fused.state_dict()[f'carry_weight{i}'].shape for i in range(6)]
-    assert carries == [(24, 8, 3, 3), (24, 8, 3, 3), (24, 16, 3, 3), (24, 16, 3, 3),
-                       (24, 16, 3, 3), (24, 16, 3, 3)]  # carries 5, 8, 9, 10, 10, 10 padded
+    module = HierarchicalSplit(11, 8).eval()  # c_i = 11, 16, 19, 20, 21, 21, 21
+    for split_x in (False, True):
+        fused = fused_copy(module, channel_multiple=8, split_x=split_x)
+        assert fused.deploy and not hasattr(fused, 'convs')
+        assert num_params(fused) == 0  # inference only: the fused weights are buffers
+        shapes = {k: tuple(v.shape) for k, v in fused.state_dict().items()}
+        # every group's output padded to C = round_up(21, 8) = 24 channels
+        if split_x:  # x-parts: 7 groups of 24 rows; carry convs: carries 5, 8, 9, 10, 10, 10
+            assert shapes.pop('x_weight') == (7 * 24, 11, 3, 3)
+            assert shapes.pop('x_bias') == (7 * 24, )
+            assert shapes == {f'weight{i}': (24, c, 3, 3)
+                              for i, c in enumerate([8, 8, 16, 16, 16, 16], 1)}
+        else:  # concat(x_i, carry): 11, then 16, 19, 20, 21, 21, 21 rounded up to 8
+            assert shapes == {
+                **{f'weight{i}': (24, c, 3, 3)
+                   for i, c in enumerate([11, 16, 24, 24, 24, 24, 24])},
+                **{f'bias{i}': (24, ) for i in range(7)}
+            }
     fused.switch_to_deploy()  # a second switch is a no-op
     assert fused.x_weight.shape == (7 * 24, 11, 3, 3)
 

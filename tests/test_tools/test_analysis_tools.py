@@ -1,5 +1,8 @@
 """tools/analysis_tools/: get_flops.py and benchmark.py run as a user runs them."""
+import os
 import re
+import subprocess
+import sys
 
 from conftest import HEADLINE_CONFIG, ROOT, run_tool
 
@@ -8,6 +11,12 @@ TOOLS = ROOT / 'tools' / 'analysis_tools'
 
 def run(*args):
     return run_tool(*args, timeout=600).stdout
+
+
+def table_rows(text):
+    """{model: row} of a benchmark.py table, in order."""
+    return {line.split('|')[1].strip(): line for line in text.splitlines()
+            if line.startswith('| ') and not line.startswith('| model')}
 
 
 def test_get_flops_backbone_and_config():
@@ -22,8 +31,7 @@ def test_benchmark_runs_baselines_in_the_same_process(tmp_path):
     out = run(TOOLS / 'benchmark.py', 'mmhsnet.HSResNet:depth=50', 'mmhsnet.LiteHRNet:arch=18',
               '--shape', '64', '64', '--batch-sizes', '1', '2', '--warmup', '0', '--repeats',
               '1', '--out', table, '--plot', plot)
-    rows = {line.split('|')[1].strip(): line for line in out.splitlines()
-            if line.startswith('| ') and not line.startswith('| model')}
+    rows = table_rows(out)
     assert set(rows) == {'mmhsnet.HSResNet:depth=50', 'mmhsnet.LiteHRNet:arch=18', 'ResNet-50',
                          'ResNet-50-D', 'Res2Net-50', 'ResNeSt-50 (mmdet)',
                          'Lite-HRNet-18 (mmpose)'}
@@ -34,16 +42,27 @@ def test_benchmark_runs_baselines_in_the_same_process(tmp_path):
     assert plot.stat().st_size > 10000
 
 
-def test_benchmark_deploy_rows_and_compile():
-    """--deploy adds a row per fused variant beside the reference path; --compile compiles
-    every model and reports the compilation (aot_eager: tracing only, seconds on 2 cores)."""
-    out = run(TOOLS / 'benchmark.py', 'mmhsnet.HSResNet:depth=50', '--baselines', 'none',
-              '--shape', '64', '64', '--batch-sizes', '1', '--warmup', '0', '--repeats', '1',
-              '--deploy', '', 'channel_multiple=8', '--compile', '--compile-backend',
-              'aot_eager')
-    rows = [line.split('|')[1].strip() for line in out.splitlines()
-            if line.startswith('| ') and not line.startswith('| model')]
-    assert rows == ['mmhsnet.HSResNet:depth=50', 'mmhsnet.HSResNet:depth=50 (deploy)',
-                    'mmhsnet.HSResNet:depth=50 (deploy: channel_multiple=8)']
-    assert 'torch.compile default (aot_eager)' in out
-    assert len(re.findall(r'compiled for batch 1 in [\d.]+ s', out)) == 6  # printed + table
+def test_benchmark_gpu_script_dry_run_on_the_cpu(tmp_path):
+    """The prepared GPU run (docs/benchmarks.md), overridden to run on the CPU in seconds."""
+    result = subprocess.run(
+        ['bash', TOOLS / 'benchmark_gpu.sh', tmp_path, '--device', 'cpu', '--dtype', 'fp32',
+         '--shape', '32', '32', '--batch-sizes', '1', '--warmup', '0', '--repeats', '1',
+         '--baselines', 'none', '--compile-backend', 'aot_eager'],
+        env=dict(os.environ, PYTHON=sys.executable), capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = {name: table_rows((tmp_path / f'{name}.md').read_text())
+            for name in ('eager_fp16', 'eager_fp32', 'compiled_fp16')}
+    hsr50, models = 'mmhsnet.HSResNet:depth=50', ['mmhsnet.ResNeSt:depth=50',
+                                                 'mmhsnet.LiteHRNet:arch=18']
+    # --deploy: one row per fused variant, beside the reference path
+    assert list(rows['eager_fp16']) == [
+        hsr50, f'{hsr50} (deploy)', f'{hsr50} (deploy: channel_multiple=8)',
+        f'{hsr50} (deploy: channel_multiple=8,split_x=True)', *models]
+    assert list(rows['eager_fp32']) == [hsr50, f'{hsr50} (deploy)', *models]
+    assert list(rows['compiled_fp16']) == [hsr50, f'{hsr50} (deploy: channel_multiple=8)']
+    # --compile: every model compiled, the compilation reported
+    compiled = (tmp_path / 'compiled_fp16.md').read_text()
+    assert 'torch.compile reduce-overhead (aot_eager)' in compiled
+    assert len(re.findall(r'compiled for batch 1 in [\d.]+ s', compiled)) == 2
+    assert (tmp_path / 'eager_fp16.png').stat().st_size > 10000

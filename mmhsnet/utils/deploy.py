@@ -12,13 +12,18 @@ def has_deploy_path(model):
 def switch_to_deploy(model, **kwargs):
     """Switch every submodule that has a fused inference path (``switch_to_deploy(**kwargs)``,
     as in mmpretrain's RepVGG) to it, after the weights are loaded. Inference only: the fused
-    modules cannot train. Returns the model."""
+    modules cannot train. Every module is checked (its ``check_deploy(**kwargs)``, where it
+    has one) before any is switched, so a refusal leaves the model as it was. Returns the
+    model."""
     if not has_deploy_path(model):
         raise ValueError(f'{type(model).__name__} has no fused inference path (no submodule '
                          'has switch_to_deploy); in mmhsnet, HS-ResNet has one')
-    for module in list(model.modules()):
-        if hasattr(module, 'switch_to_deploy'):
-            module.switch_to_deploy(**kwargs)
+    modules = [m for m in model.modules() if hasattr(m, 'switch_to_deploy')]
+    for module in modules:
+        if hasattr(module, 'check_deploy'):
+            module.check_deploy(**kwargs)
+    for module in modules:
+        module.switch_to_deploy(**kwargs)
     return model
 
 

@@ -43,9 +43,10 @@ def test_benchmark_runs_baselines_in_the_same_process(tmp_path):
 
 
 def test_benchmark_gpu_script_dry_run_on_the_cpu(tmp_path):
-    """The prepared GPU run (docs/benchmarks.md), overridden to run on the CPU in seconds."""
+    """The prepared GPU run (docs/benchmarks.md), overridden to run on the CPU in seconds (bf16
+    autocast, as the GPU run's fp16)."""
     result = subprocess.run(
-        ['bash', TOOLS / 'benchmark_gpu.sh', tmp_path, '--device', 'cpu', '--dtype', 'fp32',
+        ['bash', TOOLS / 'benchmark_gpu.sh', tmp_path, '--device', 'cpu', '--dtype', 'bf16',
          '--shape', '32', '32', '--batch-sizes', '1', '--warmup', '0', '--repeats', '1',
          '--baselines', 'none', '--compile-backend', 'aot_eager'],
         env=dict(os.environ, PYTHON=sys.executable), capture_output=True, text=True,
@@ -63,6 +64,6 @@ def test_benchmark_gpu_script_dry_run_on_the_cpu(tmp_path):
     assert list(rows['compiled_fp16']) == [hsr50, f'{hsr50} (deploy: channel_multiple=8)']
     # --compile: every model compiled, the compilation reported
     compiled = (tmp_path / 'compiled_fp16.md').read_text()
-    assert 'torch.compile reduce-overhead (aot_eager)' in compiled
+    assert 'bf16, channels_last; torch.compile reduce-overhead (aot_eager)' in compiled
     assert len(re.findall(r'compiled for batch 1 in [\d.]+ s', compiled)) == 2
     assert (tmp_path / 'eager_fp16.png').stat().st_size > 10000

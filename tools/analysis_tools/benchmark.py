@@ -18,9 +18,10 @@ interleaved with the models, so ratios compare like with like. Reported: paramet
 (mmengine.analysis, one multiply-add = one FLOP, batch 1), median latency of ``--repeats``
 timed forward passes after ``--warmup`` ones, throughput = batch / median latency, and the
 throughput ratio to the reference (ResNet-50-D). ``--deploy`` adds a row for the fused
-inference path (``switch_to_deploy``) of each model that has one, beside its reference path;
-``--compile`` compiles every model, the baselines too, and reports how long the first call
-(the compilation) took.
+inference path (``switch_to_deploy``) of each model that has one, beside its reference path
+(with the reference's parameters and FLOPs); ``--compile`` compiles every model, the baselines
+too, and reports how long the first call (the compilation; CUDA graphs are recorded in the
+warm-up calls after it) took.
 """
 import argparse
 import copy
@@ -133,9 +134,11 @@ def main():
         model.eval()  # not chained: some toolkit backbones' train() returns None
         models[label] = (model, params, flops)
         if args.deploy is not None and spec in args.models and has_deploy_path(model):
-            for cfg in args.deploy or ['']:
-                fused = switch_to_deploy(copy.deepcopy(model), **parse_kwargs(cfg))
-                fused.to(memory_format=memory_format)
+            for cfg in dict.fromkeys(args.deploy or ['']):
+                try:
+                    fused = switch_to_deploy(copy.deepcopy(model), **parse_kwargs(cfg))
+                except (TypeError, ValueError) as exc:
+                    raise SystemExit(f'error: --deploy {cfg!r}: {exc}') from None
                 models[f'{label} (deploy{": " + cfg if cfg else ""})'] = (fused, params, flops)
     if args.deploy is not None and not any('(deploy' in label for label in models):
         raise SystemExit('error: --deploy: none of the models has a fused inference path '

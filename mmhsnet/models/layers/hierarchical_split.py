@@ -70,30 +70,24 @@ class HierarchicalSplit(BaseModule):
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
                 act_cfg=dict(type='ReLU')) for c in self.channels)
-        self.deploy = False
+        self.deploy = None  # the switch_to_deploy arguments once switched
 
-    def switch_to_deploy(self, channel_multiple=1, split_x=False):
-        """Switch to a fused inference path (as mmpretrain's RepVGG does); it cannot train.
+    def extra_repr(self):
+        deploy = f', deploy={self.deploy}' if self.deploy else ''
+        return f'width={self.width}, scales={self.scales}{deploy}'
 
-        Each norm is folded into its conv, and each group's output is laid out carry first (a
-        carry is then a leading slice) and zero-padded to ``C = max(c_i)`` channels rounded up
-        to ``channel_multiple``. Group ``i`` then either convolves ``concat(x_i, carry_{i-1})``
-        as the reference does (``split_x=False``; the carry slice is widened into the padding, with
-        zero weights, to a multiple of ``channel_multiple``), or (``split_x=True``), since a conv
-        of a concatenation is the sum of the convs of its parts, the ``x_i`` parts of all groups
-        run as one grouped conv up front and only the small carry convs stay sequential:
-        ``y_i = ReLU(xconv_i(x_i) + cconv_i(carry_{i-1}))``.
-
-        Args:
-            channel_multiple (int): Round the fused convs' channels up to a multiple of this
-                (zero weights; e.g. 8 for fp16 tensor cores). Default: 1.
-            split_x (bool): Compute the ``x_i`` parts in one grouped conv up front.
-                Default: False.
-        """
-        if self.deploy:
-            return
+    def check_deploy(self, channel_multiple=1, split_x=False):
+        """Raise ValueError if :meth:`switch_to_deploy` cannot switch with these arguments
+        (:func:`mmhsnet.utils.deploy.switch_to_deploy` checks every module before it switches
+        any)."""
         if not isinstance(channel_multiple, int) or channel_multiple < 1:
             raise ValueError(f'channel_multiple must be an int >= 1, got {channel_multiple!r}')
+        if not isinstance(split_x, bool):
+            raise ValueError(f'split_x must be True or False, got {split_x!r}')
+        if self.deploy:
+            if self.deploy != dict(channel_multiple=channel_multiple, split_x=split_x):
+                raise ValueError(f'already switched to the fused path with {self.deploy}')
+            return
         for module in self.convs:
             if type(module.conv) is not nn.Conv2d or not isinstance(module.norm, _BatchNorm) \
                     or not module.norm.track_running_stats:
@@ -102,17 +96,51 @@ class HierarchicalSplit(BaseModule):
                     'plain Conv2d) and a BatchNorm with running statistics (norm_cfg BN / SyncBN), '
                     f'got {type(module.conv).__name__} + {type(module.norm).__name__}')
 
+    @torch.no_grad()
+    def switch_to_deploy(self, channel_multiple=1, split_x=False):
+        """Switch to a fused inference path (as mmpretrain's RepVGG does); it cannot train.
+
+        Each norm is folded into its conv, and each group's output is laid out carry first (a
+        carry is then a leading slice). Group ``i`` then either convolves
+        ``concat(x_i, carry_{i-1})`` as the reference does (``split_x=False``), or, since a conv
+        of a concatenation is the sum of the convs of its parts, the ``x_i`` parts of all groups
+        run as one grouped conv up front and only the small carry convs stay sequential
+        (``split_x=True``): ``y_i = ReLU(xconv_i(x_i) + cconv_i(carry_{i-1}))``. With
+        ``channel_multiple > 1`` every conv's input and output channels are zero-padded to a
+        multiple of it (a carry is widened into the padding of the previous output, with zero
+        weights). ``split_x`` pads every group's output to the widest group's, as the grouped
+        conv needs. A fused state dict loads only into a module switched with the same
+        arguments.
+
+        Args:
+            channel_multiple (int): Round the fused convs' channels up to a multiple of this
+                (e.g. 8 for fp16 tensor cores). Default: 1.
+            split_x (bool): Compute the ``x_i`` parts in one grouped conv up front.
+                Default: False.
+        """
+        self.check_deploy(channel_multiple, split_x)
+        if self.deploy:
+            return
+
         def round_up(c):
             return -(-c // channel_multiple) * channel_multiple
 
         width, channels = self.width, self.channels
-        out_channels = round_up(max(channels))
+        source = self.convs[0].conv.weight
+        memory_format = (torch.channels_last if source.is_contiguous(
+            memory_format=torch.channels_last) and not source.is_contiguous() else
+                         torch.contiguous_format)
+        out_rows = [round_up(max(channels)) if split_x else round_up(c) for c in channels]
         weights, biases = [], []
         for i, (module, c) in enumerate(zip(self.convs, channels)):
-            norm = module.norm
-            scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
-            weight = module.conv.weight * scale[:, None, None, None]
-            bias = norm.bias - norm.running_mean * scale
+            # fold in float32 (or float64), then store in the conv's dtype
+            norm, dtype = module.norm, torch.promote_types(source.dtype, torch.float32)
+            scale = (norm.running_var.to(dtype) + norm.eps).rsqrt()
+            bias = -norm.running_mean.to(dtype) * scale
+            if norm.affine:
+                scale, bias = scale * norm.weight.to(dtype), bias * norm.weight.to(dtype) + \
+                    norm.bias.to(dtype)
+            weight = module.conv.weight.to(dtype) * scale[:, None, None, None]
             if i < len(channels) - 1:  # carry first: y = (carry, kept)
                 keep = c - c // 2
                 order = torch.cat((torch.arange(keep, c), torch.arange(keep)))
@@ -122,26 +150,27 @@ class HierarchicalSplit(BaseModule):
                 in_channels = width
             elif split_x:  # the carry conv alone has a multiple of channel_multiple
                 in_channels = width + round_up(c - width)
-            else:  # concat(x_i, carry) has a multiple of channel_multiple
-                in_channels = round_up(c)
-            weights.append(weight.new_zeros(out_channels, in_channels, 3, 3))
+            else:  # concat(x_i, carry) has a multiple of channel_multiple where it fits
+                in_channels = width + min(round_up(c) - width, out_rows[i - 1])
+            weights.append(weight.new_zeros(out_rows[i], in_channels, 3, 3))
             weights[-1][:c, :c] = weight
-            biases.append(bias.new_zeros(out_channels))
+            biases.append(bias.new_zeros(out_rows[i]))
             biases[-1][:c] = bias
         if split_x:
-            self.register_buffer('x_weight', torch.cat([w[:, :width] for w in weights]).detach())
-            self.register_buffer('x_bias', torch.cat(biases).detach())
-            for i, weight in enumerate(weights[1:], 1):
-                self.register_buffer(f'weight{i}', weight[:, width:].detach())
+            buffers = dict(x_weight=torch.cat([w[:, :width] for w in weights]),
+                           x_bias=torch.cat(biases))
+            buffers.update({f'weight{i}': w[:, width:] for i, w in enumerate(weights) if i})
         else:
-            for i, (weight, bias) in enumerate(zip(weights, biases)):
-                self.register_buffer(f'weight{i}', weight.detach())
-                self.register_buffer(f'bias{i}', bias.detach())
-        self.split_x = split_x
-        self.fused_channels = out_channels
+            buffers = {f'weight{i}': w for i, w in enumerate(weights)}
+            buffers.update({f'bias{i}': b for i, b in enumerate(biases)})
+        for name, tensor in buffers.items():
+            if tensor.dim() == 4:
+                tensor = tensor.contiguous(memory_format=memory_format)
+            self.register_buffer(name, tensor.to(source.dtype).clone())
+        self.fused_channels = out_rows[0]
         self.dilation = self.convs[0].conv.dilation
         del self.convs
-        self.deploy = True
+        self.deploy = dict(channel_multiple=channel_multiple, split_x=split_x)
 
     def forward(self, x):
         if self.deploy:
@@ -165,13 +194,14 @@ class HierarchicalSplit(BaseModule):
                 'which cannot train: call .eval() first')
         width, channels = self.width, self.channels
         conv = dict(padding=self.dilation, dilation=self.dilation)
-        if self.split_x:
+        split_x = self.deploy['split_x']
+        if split_x:
             xconvs = F.conv2d(x[:, width:], self.x_weight, self.x_bias, groups=len(channels),
                               **conv).split(self.fused_channels, dim=1)
         outs, y = [x[:, :width]], None
         for i, c in enumerate(channels):
             weight = getattr(self, f'weight{i}', None)
-            if self.split_x:
+            if split_x:
                 y = xconvs[i] if y is None else xconvs[i] + F.conv2d(
                     y[:, :weight.size(1)], weight, **conv)
             else:

@@ -134,6 +134,10 @@ def test_dcn_stages():
     with torch.no_grad():
         outs = model(torch.rand(1, 3, 64, 64))
     assert outs[3].shape == (1, 2048, 2, 2)
+    # no fused path for DCN splits: refused before any split is switched
+    with pytest.raises(ValueError, match='got ModulatedDeformConv2dPack'):
+        switch_to_deploy(model)
+    assert not any(m.deploy for m in model.modules() if isinstance(m, HierarchicalSplit))
 
 
 def test_pretrained_checkpoint_round_trip_and_missing_file(tmp_path):

@@ -116,25 +116,63 @@ def test_deploy_path_holds_only_the_fused_weights():
         assert fused.deploy and not hasattr(fused, 'convs')
         assert num_params(fused) == 0  # inference only: the fused weights are buffers
         shapes = {k: tuple(v.shape) for k, v in fused.state_dict().items()}
-        # every group's output padded to C = round_up(21, 8) = 24 channels
-        if split_x:  # x-parts: 7 groups of 24 rows; carry convs: carries 5, 8, 9, 10, 10, 10
+        if split_x:  # every group's output padded to the grouped conv's round_up(21, 8) = 24
+            # x-parts: 7 groups of 24 rows; carry convs: carries 5, 8, 9, 10, 10, 10
             assert shapes.pop('x_weight') == (7 * 24, 11, 3, 3)
             assert shapes.pop('x_bias') == (7 * 24, )
             assert shapes == {f'weight{i}': (24, c, 3, 3)
                               for i, c in enumerate([8, 8, 16, 16, 16, 16], 1)}
-        else:  # concat(x_i, carry): 11, then 16, 19, 20, 21, 21, 21 rounded up to 8
+        else:  # each group padded to its own c_i rounded up: 16, 16, 24, ...; inputs
+            # concat(x_i, carry): 11, then 16, 19, 20, 21, 21, 21 rounded up
+            rows = [16, 16, 24, 24, 24, 24, 24]
             assert shapes == {
-                **{f'weight{i}': (24, c, 3, 3)
-                   for i, c in enumerate([11, 16, 24, 24, 24, 24, 24])},
-                **{f'bias{i}': (24, ) for i in range(7)}
+                **{f'weight{i}': (r, c, 3, 3)
+                   for i, (r, c) in enumerate(zip(rows, [11, 16, 24, 24, 24, 24, 24]))},
+                **{f'bias{i}': (r, ) for i, r in enumerate(rows)}
             }
-    fused.switch_to_deploy()  # a second switch is a no-op
+    fused.switch_to_deploy(channel_multiple=8, split_x=True)  # the same again: a no-op
     assert fused.x_weight.shape == (7 * 24, 11, 3, 3)
+    assert 'deploy={' in repr(fused)
+    with pytest.raises(ValueError, match=r"already switched to the fused path with "
+                       r"\{'channel_multiple': 8, 'split_x': True\}"):
+        fused.switch_to_deploy()
+
+
+def test_deploy_padding_follows_each_group():
+    """Without split_x, each group is padded only to its own width rounded up: no padding at
+    channel_multiple=1, so the fused convs do the reference's multiply-adds."""
+    module = HierarchicalSplit(11, 8).eval()  # c_i = 11, 16, 19, 20, 21, 21, 21
+    shapes = {k: tuple(v.shape) for k, v in fused_copy(module).state_dict().items()}
+    assert shapes == {**{f'weight{i}': (c, c, 3, 3)
+                         for i, c in enumerate([11, 16, 19, 20, 21, 21, 21])},
+                      **{f'bias{i}': (c, ) for i, c in enumerate([11, 16, 19, 20, 21, 21, 21])}}
+
+
+@pytest.mark.parametrize('split_x', [False, True])
+def test_deploy_keeps_dtype_and_memory_format_and_folds_affine_free_norms(split_x):
+    torch.manual_seed(0)
+    module = randomize_norms(HierarchicalSplit(11, 4)).eval()
+    module.convs[1].norm.affine = False  # an affine-free BN: scale 1, shift 0
+    module.convs[1].norm.weight, module.convs[1].norm.bias = None, None
+    x = torch.randn(2, 44, 9, 9)
+    with torch.no_grad():
+        ref = module(x)
+        fused = fused_copy(module, channel_multiple=8, split_x=split_x)
+        assert relative_error(fused(x), ref) < 1e-5
+        double = fused_copy(module.double(), split_x=split_x)
+        assert {b.dtype for b in double.buffers()} == {torch.float64}
+        assert relative_error(double(x.double()).float(), ref) < 1e-5
+    module = module.float().to(memory_format=torch.channels_last)
+    fused = fused_copy(module, split_x=split_x)
+    assert all(b.is_contiguous(memory_format=torch.channels_last)
+               for b in fused.buffers() if b.dim() == 4)
 
 
 def test_deploy_bad_inputs():
     with pytest.raises(ValueError, match='channel_multiple must be an int >= 1, got 0'):
         HierarchicalSplit(4, 4).switch_to_deploy(channel_multiple=0)
+    with pytest.raises(ValueError, match="split_x must be True or False, got 'false'"):
+        HierarchicalSplit(4, 4).switch_to_deploy(split_x='false')
     with pytest.raises(ValueError, match=r'norm_cfg BN / SyncBN.*got Conv2d \+ GroupNorm'):
         HierarchicalSplit(4, 4, norm_cfg=dict(type='GN', num_groups=1)).switch_to_deploy()
     fused = fused_copy(HierarchicalSplit(4, 4))

@@ -12,15 +12,16 @@ HEADLINE_CONFIG = ROOT / 'configs' / 'faster_rcnn_hsr50_fpn_1x_coco.py'
 MINI_SCALE = (160, 128)
 
 
-def run_tool(*args, cwd=None, ok=True, timeout=900):
-    """Run ``python ARGS...`` in a subprocess, as a user runs a tool, and assert that it
-    succeeded (``ok=True``) or failed with a message instead of a traceback (``ok=False``).
+def run_tool(*args, cwd=None, ok=True, timeout=900, interpreter=sys.executable, env=None):
+    """Run ``python ARGS...`` (or ``INTERPRETER ARGS...``, e.g. ``bash`` for a shell tool) in a
+    subprocess, as a user runs a tool, and assert that it succeeded (``ok=True``) or failed
+    with a message instead of a traceback (``ok=False``).
 
     Returns:
         subprocess.CompletedProcess: With text ``stdout`` and ``stderr``.
     """
-    result = subprocess.run([sys.executable, *map(str, args)], cwd=cwd, capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run([interpreter, *map(str, args)], cwd=cwd, env=env,
+                            capture_output=True, text=True, timeout=timeout)
     output = result.stdout[-3000:] + result.stderr[-3000:]
     if ok:
         assert result.returncode == 0, output

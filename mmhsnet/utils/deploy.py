@@ -15,10 +15,10 @@ def switch_to_deploy(model, **kwargs):
     modules cannot train. Every module is checked (its ``check_deploy(**kwargs)``, where it
     has one) before any is switched, so a refusal leaves the model as it was. Returns the
     model."""
-    if not has_deploy_path(model):
+    modules = [m for m in model.modules() if hasattr(m, 'switch_to_deploy')]
+    if not modules:
         raise ValueError(f'{type(model).__name__} has no fused inference path (no submodule '
                          'has switch_to_deploy); in mmhsnet, HS-ResNet has one')
-    modules = [m for m in model.modules() if hasattr(m, 'switch_to_deploy')]
     for module in modules:
         if hasattr(module, 'check_deploy'):
             module.check_deploy(**kwargs)

@@ -1,7 +1,6 @@
 """tools/analysis_tools/: get_flops.py and benchmark.py run as a user runs them."""
 import os
 import re
-import subprocess
 import sys
 
 from conftest import HEADLINE_CONFIG, ROOT, run_tool
@@ -45,13 +44,10 @@ def test_benchmark_runs_baselines_in_the_same_process(tmp_path):
 def test_benchmark_gpu_script_dry_run_on_the_cpu(tmp_path):
     """The prepared GPU run (docs/benchmarks.md), overridden to run on the CPU in seconds (bf16
     autocast, as the GPU run's fp16)."""
-    result = subprocess.run(
-        ['bash', TOOLS / 'benchmark_gpu.sh', tmp_path, '--device', 'cpu', '--dtype', 'bf16',
-         '--shape', '32', '32', '--batch-sizes', '1', '--warmup', '0', '--repeats', '1',
-         '--baselines', 'none', '--compile-backend', 'aot_eager'],
-        env=dict(os.environ, PYTHON=sys.executable), capture_output=True, text=True,
-        timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    run_tool(TOOLS / 'benchmark_gpu.sh', tmp_path, '--device', 'cpu', '--dtype', 'bf16',
+             '--shape', '32', '32', '--batch-sizes', '1', '--warmup', '0', '--repeats', '1',
+             '--baselines', 'none', '--compile-backend', 'aot_eager', interpreter='bash',
+             env=dict(os.environ, PYTHON=sys.executable), timeout=600)
     rows = {name: table_rows((tmp_path / f'{name}.md').read_text())
             for name in ('eager_fp16', 'eager_fp32', 'compiled_fp16')}
     hsr50, models = 'mmhsnet.HSResNet:depth=50', ['mmhsnet.ResNeSt:depth=50',

@@ -126,7 +126,7 @@ def main():
     if device.type == 'cuda':
         torch.backends.cudnn.benchmark = True
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
-    models = {}
+    models, num_fused = {}, 0
     for label, spec in entries:
         model = build_from_spec(spec)
         params, flops = model_complexity(model, args.shape)
@@ -140,7 +140,8 @@ def main():
                 except (TypeError, ValueError) as exc:
                     raise SystemExit(f'error: --deploy {cfg!r}: {exc}') from None
                 models[f'{label} (deploy{": " + cfg if cfg else ""})'] = (fused, params, flops)
-    if args.deploy is not None and not any('(deploy' in label for label in models):
+                num_fused += 1
+    if args.deploy is not None and not num_fused:
         raise SystemExit('error: --deploy: none of the models has a fused inference path '
                          '(switch_to_deploy); in mmhsnet, HS-ResNet has one')
     if args.compile:

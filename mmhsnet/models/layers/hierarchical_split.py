@@ -167,7 +167,6 @@ class HierarchicalSplit(BaseModule):
             if tensor.dim() == 4:
                 tensor = tensor.contiguous(memory_format=memory_format)
             self.register_buffer(name, tensor.to(source.dtype).clone())
-        self.fused_channels = out_rows[0]
         self.dilation = self.convs[0].conv.dilation
         del self.convs
         self.deploy = dict(channel_multiple=channel_multiple, split_x=split_x)
@@ -196,8 +195,9 @@ class HierarchicalSplit(BaseModule):
         conv = dict(padding=self.dilation, dilation=self.dilation)
         split_x = self.deploy['split_x']
         if split_x:
+            # every group's output has the same width (the widest, padded)
             xconvs = F.conv2d(x[:, width:], self.x_weight, self.x_bias, groups=len(channels),
-                              **conv).split(self.fused_channels, dim=1)
+                              **conv).chunk(len(channels), dim=1)
         outs, y = [x[:, :width]], None
         for i, c in enumerate(channels):
             weight = getattr(self, f'weight{i}', None)

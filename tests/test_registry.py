@@ -52,9 +52,3 @@ def test_prefixed_types_resolve_from_each_toolkit_scope(scope):
         # an unprefixed name of ours is not registered in the toolkit
         assert toolkit_models.get('TinyTestModule') is None
 
-
-def test_importing_models_needs_no_toolkit():
-    code = ('import sys, mmhsnet.models; '
-            'bad = sorted({m.split(".")[0] for m in sys.modules} & {"mmdet", "mmseg", "mmpose"}); '
-            'assert not bad, bad')
-    subprocess.run([sys.executable, '-c', code], check=True)

@@ -24,8 +24,9 @@ from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
+from mmhsnet.apis import (InputError, add_random_state_hook, build_runner, check_config,
+                          cli_main, load_config, parse_args_with_launch_options)
 from mmhsnet.testing import ensure_dataset, make_coco_instances
-from mmhsnet.utils import build_runner, check_config, load_config, parse_args_with_launch_options
 
 DEFAULT_CONFIG = osp.join(
     osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', 'demo',
@@ -57,7 +58,7 @@ class KeepMetrics(Hook):
 def prepare_data(cfg):
     """Generate the config's ``shapes_dataset`` into its ``data_root`` unless it is there."""
     if 'shapes_dataset' not in cfg or 'data_root' not in cfg:
-        raise SystemExit('error: the demo config must define data_root and shapes_dataset '
+        raise InputError('the demo config must define data_root and shapes_dataset '
                          '(the arguments of mmhsnet.testing.make_coco_instances)')
     kwargs = dict(cfg.shapes_dataset, classes=list(cfg.metainfo['classes']))
     total = kwargs['num_train'] + kwargs['num_val']
@@ -97,11 +98,14 @@ def draw_predictions(runner, num_pictures, scale=3):
     return out_dir, grid
 
 
+@cli_main
 def main():
     args = parse_args()
     start = time.perf_counter()
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     prepare_data(cfg)
+    # the hooks tools/train.py adds, so that both tools train a config the same way
+    add_random_state_hook(cfg)
     check_config(cfg, ('train', 'val'))
 
     runner = build_runner(cfg)
@@ -110,7 +114,7 @@ def main():
     runner.train()
     mAP = keep.metrics.get('coco/bbox_mAP')
     if mAP is None:
-        raise SystemExit(f'error: the training ended without a COCO bbox evaluation '
+        raise InputError(f'the training ended without a COCO bbox evaluation '
                          f'(metrics: {keep.metrics}); the demo config must validate at the end')
     pictures, grid = draw_predictions(runner, args.num_pictures)
 

@@ -7,7 +7,8 @@ import argparse
 import os.path as osp
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.utils import build_runner, check_config, load_config, parse_args_with_launch_options
+from mmhsnet.apis import (InputError, build_runner, check_config, cli_main, load_config,
+                          parse_args_with_launch_options)
 
 # How each toolkit's visualization hook is switched on and told where to save pictures.
 _VIS_HOOKS = {
@@ -38,7 +39,7 @@ def parse_args():
 def enable_visualization(cfg, args):
     hook = cfg.get('default_hooks', {}).get('visualization')
     if hook is None or hook.get('type') not in _VIS_HOOKS:
-        raise SystemExit('error: --show/--show-dir need a visualization hook in default_hooks '
+        raise InputError('--show/--show-dir need a visualization hook in default_hooks '
                          f'(one of {sorted(_VIS_HOOKS)})')
     switch, out_key = _VIS_HOOKS[hook['type']]
     hook[switch] = True
@@ -52,17 +53,18 @@ def enable_visualization(cfg, args):
             hook[out_key] = args.show_dir
 
 
+@cli_main
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
     if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'error: checkpoint {args.checkpoint!r} does not exist')
+        raise InputError(f'checkpoint {args.checkpoint!r} does not exist')
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
-            raise SystemExit(f'error: --out must be a .pkl or .pickle file, got {args.out!r}')
+            raise InputError(f'--out must be a .pkl or .pickle file, got {args.out!r}')
         dump = dict(type='DumpDetResults' if cfg.get('default_scope') == 'mmdet' else
                     'DumpResults', out_file_path=args.out)
         evaluator = cfg.test_evaluator

@@ -6,7 +6,8 @@
 import argparse
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.utils import build_runner, check_config, load_config, parse_args_with_launch_options
+from mmhsnet.apis import (InputError, add_random_state_hook, build_runner, check_config, cli_main,
+                          load_config, parse_args_with_launch_options)
 
 
 def parse_args():
@@ -27,6 +28,7 @@ def parse_args():
     return parse_args_with_launch_options(parser)
 
 
+@cli_main
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.cfg_options, args.work_dir, args.launcher)
@@ -36,7 +38,7 @@ def main():
         cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
         if not {'enable', 'base_batch_size'} <= set(cfg.get('auto_scale_lr') or {}):
-            raise SystemExit('error: --auto-scale-lr needs auto_scale_lr=dict(enable=..., '
+            raise InputError('--auto-scale-lr needs auto_scale_lr=dict(enable=..., '
                              'base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
     if args.resume == 'auto':
@@ -47,10 +49,7 @@ def main():
         cfg.load_from = args.resume
 
     # Resuming gives the weights an uninterrupted run would have (see mmhsnet/engine/hooks.py).
-    hooks = cfg.get('custom_hooks') or []
-    if not any(isinstance(hook, dict) and str(hook.get('type')).endswith('RandomStateHook')
-               for hook in hooks):
-        cfg.custom_hooks = [*hooks, dict(type='mmhsnet.RandomStateHook')]
+    add_random_state_hook(cfg)
 
     check_config(cfg, ('train', 'val'))
     runner = build_runner(cfg)

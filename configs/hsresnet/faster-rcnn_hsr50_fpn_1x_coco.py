@@ -1,22 +1,21 @@
 # Faster R-CNN + FPN, 1x schedule, COCO, with an HS-ResNet-50 backbone (s=8, base_width=11).
-# Everything but the backbone is mmdet's stock ResNet-50 config, the paper's baseline.
-_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+# Everything but the backbone is mmdet's stock ResNet-50 config, the paper's baseline. The
+# backbone (network and ImageNet-1k weights) is `hsresnet50` of ../_base_/models/hsresnet.py;
+# the rest of it, written here, is mmdet's ResNet-50 detection setting.
+_base_ = [
+    'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/models/hsresnet.py',
+]
 
 custom_imports = dict(imports=['mmhsnet.models'], allow_failed_imports=False)
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='mmhsnet.HSResNet',
-        depth=50,
-        scales=8,
-        base_width=11,
+        _base_.hsresnet50,
+        _delete_=True,  # replaces mmdet's ResNet, none of its arguments kept
         num_stages=4,
         out_indices=(0, 1, 2, 3),
         frozen_stages=1,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
-        style='pytorch',
-        # ImageNet-1k weights of this exact definition; see "Pretrained weights" in the README.
-        init_cfg=dict(
-            type='Pretrained', checkpoint='checkpoints/hsresnet50_s8w11_in1k.pth')))
+        style='pytorch'))

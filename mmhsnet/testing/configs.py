@@ -24,7 +24,7 @@ import copy
 import importlib
 import os.path as osp
 
-from ..utils.launch import leaf_datasets
+from ..utils.config import leaf_datasets
 
 # (default_scope, dataset type) -> the key of the mini dataset in the same format in what
 # make_all returns.

@@ -1,12 +1,16 @@
-from .checkpoint import (apply_mmengine_compat, check_pretrained_exists, check_pretrained_fits,
-                         check_state_dict, load_weights, missing_pretrained_checkpoint,
-                         needs_mmengine_compat)
-from .launch import (build_runner, check_config, check_data_paths, check_mmhsnet_types,
-                     check_pretrained_checkpoints, load_config, parse_args_with_launch_options)
+"""Low-level helpers below :mod:`mmhsnet.models`: loading and converting weights, building
+blocks shared by the models, config walking, the ``mmhsnet::`` config scope. Nothing here
+imports :mod:`mmhsnet.models` or the tools' helpers (:mod:`mmhsnet.apis`)."""
+from .checkpoint import (apply_mmengine_compat, backbone_state_dict, blocks_per_stage,
+                         check_pretrained_exists, check_pretrained_fits, check_state_dict,
+                         load_weights, missing_pretrained_checkpoint, needs_mmengine_compat,
+                         unwrap_state_dict)
+from .cnn import checkpoint_forward, conv_module, dcn_conv_cfg
+from .config import iter_key, leaf_datasets
 
 __all__ = [
-    'apply_mmengine_compat', 'check_pretrained_exists', 'check_pretrained_fits',
-    'check_state_dict', 'load_weights', 'missing_pretrained_checkpoint', 'needs_mmengine_compat',
-    'build_runner', 'check_config', 'check_data_paths', 'check_mmhsnet_types',
-    'check_pretrained_checkpoints', 'load_config', 'parse_args_with_launch_options'
+    'apply_mmengine_compat', 'backbone_state_dict', 'blocks_per_stage',
+    'check_pretrained_exists', 'check_pretrained_fits', 'check_state_dict', 'load_weights',
+    'missing_pretrained_checkpoint', 'needs_mmengine_compat', 'unwrap_state_dict',
+    'checkpoint_forward', 'conv_module', 'dcn_conv_cfg', 'iter_key', 'leaf_datasets'
 ]

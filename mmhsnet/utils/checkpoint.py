@@ -111,6 +111,47 @@ def apply_mmengine_compat():
     Runner.load_checkpoint = _trusted_runner_checkpoint(Runner.load_checkpoint)
 
 
+def unwrap_state_dict(checkpoint, prefix=None):
+    """The state dict a loaded checkpoint holds, with the rules mmengine loads weights by.
+
+    A ``state_dict`` entry (mmengine's, mmdet's and our checkpoints) is unwrapped; the
+    ``module.`` prefix of (Distributed)DataParallel is removed from every key; with ``prefix`` (as ``init_cfg=dict(type='Pretrained',
+    prefix=...)``), only the keys under it are kept, without it.
+
+    Args:
+        checkpoint (dict): What :func:`load_weights` returned.
+        prefix (str, optional): E.g. ``'backbone'`` or ``'backbone.'``. Default: None.
+
+    Returns:
+        dict: The state dict.
+
+    Raises:
+        ValueError: The checkpoint holds no state dict, or no key is under ``prefix``.
+    """
+    state_dict = checkpoint
+    if isinstance(state_dict, dict) and isinstance(state_dict.get('state_dict'), dict):
+        state_dict = state_dict['state_dict']
+    if not isinstance(state_dict, dict) or not state_dict:
+        raise ValueError('the checkpoint holds no state dict')
+    state_dict = {k[len('module.'):] if k.startswith('module.') else k: v
+                  for k, v in state_dict.items()}
+    if prefix:
+        prefix = prefix if prefix.endswith('.') else prefix + '.'
+        state_dict = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+        if not state_dict:
+            raise ValueError(f'no key of the checkpoint starts with prefix={prefix!r}')
+    return state_dict
+
+
+def backbone_state_dict(checkpoint):
+    """:func:`unwrap_state_dict` of a backbone's checkpoint, or of a whole model's (a
+    detector, segmentor, pose estimator or classifier: its ``backbone.`` part)."""
+    state_dict = unwrap_state_dict(checkpoint)
+    if any(k.startswith('backbone.') for k in state_dict):
+        return unwrap_state_dict(state_dict, prefix='backbone.')
+    return state_dict
+
+
 def missing_pretrained_checkpoint(init_cfg):
     """The local checkpoint a ``Pretrained`` init config names, if that file is missing.
 
@@ -146,6 +187,14 @@ def check_pretrained_exists(init_cfg, owner):
                 "--cfg-options model.backbone.init_cfg=None")
 
 
+def blocks_per_stage(state_dict, num_stages=4):
+    """Blocks per stage of a ResNet-style state dict (``layer{i}.{j}.*`` keys)."""
+    return tuple(
+        1 + max([int(k.split('.')[1]) for k in state_dict
+                 if k.startswith(f'layer{i}.') and k.split('.')[1].isdigit()] or [-1])
+        for i in range(1, num_stages + 1))
+
+
 def check_state_dict(state_dict, model, allow_unexpected=False):
     """Raise a ``ValueError`` that lists missing / unexpected keys and shape mismatches.
 
@@ -176,12 +225,8 @@ def check_state_dict(state_dict, model, allow_unexpected=False):
         name += f'(depth={model.depth})'
     lines = [f'The checkpoint does not fit {name}.']
     if hasattr(model, 'stage_blocks'):
-        blocks = [
-            1 + max([int(k.split('.')[1]) for k in state_dict
-                     if k.startswith(f'layer{i}.') and k.split('.')[1].isdigit()] or [-1])
-            for i in range(1, len(model.stage_blocks) + 1)
-        ]
-        lines[0] = (f'{lines[0][:-1]}: blocks per stage in the checkpoint {tuple(blocks)}, '
+        blocks = blocks_per_stage(state_dict, len(model.stage_blocks))
+        lines[0] = (f'{lines[0][:-1]}: blocks per stage in the checkpoint {blocks}, '
                     f'in the model {tuple(model.stage_blocks)}.')
     lines += [f'  missing keys: {head(missing) or "none"}',
               f'  unexpected keys: {head(unexpected) or "none"}',
@@ -195,8 +240,8 @@ def check_pretrained_fits(init_cfg, model):
     mmengine's pretrained initialisation only logs a warning for missing keys and shape
     mismatches and trains on with random weights where they do not fit, which a user notices
     epochs later. Keys the model lacks (an ImageNet classifier's ``fc``) are fine. The file
-    is read with :func:`load_weights` (``weights_only=True``); ``prefix`` is honoured as
-    mmengine does, and a ``state_dict`` entry and ``module.`` prefixes are unwrapped.
+    is read with :func:`load_weights` (``weights_only=True``) and unwrapped with
+    :func:`unwrap_state_dict` (``prefix`` honoured as mmengine does).
 
     Args:
         init_cfg (dict | list[dict] | None): The module's ``init_cfg``.
@@ -208,15 +253,10 @@ def check_pretrained_fits(init_cfg, model):
         ckpt = str(cfg.get('checkpoint', ''))
         if '://' in ckpt:
             continue
-        state_dict = load_weights(ckpt)
-        state_dict = state_dict.get('state_dict', state_dict)
-        prefix = cfg.get('prefix')
-        if prefix:
-            prefix = prefix if prefix.endswith('.') else prefix + '.'
-            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()
-                          if k.startswith(prefix)}
-        state_dict = {k[len('module.'):] if k.startswith('module.') else k: v
-                      for k, v in state_dict.items()}
+        try:
+            state_dict = unwrap_state_dict(load_weights(ckpt), cfg.get('prefix'))
+        except ValueError as e:
+            raise ValueError(f'init_cfg.checkpoint={ckpt!r}: {e}') from None
         try:
             check_state_dict(state_dict, model, allow_unexpected=True)
         except ValueError as e:

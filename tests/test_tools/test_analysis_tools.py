@@ -3,6 +3,7 @@ import os
 import re
 import sys
 
+import pytest
 from conftest import HEADLINE_CONFIG, ROOT, run_tool
 
 TOOLS = ROOT / 'tools' / 'analysis_tools'
@@ -19,10 +20,30 @@ def table_rows(text):
 
 
 def test_get_flops_backbone_and_config():
-    out = run(TOOLS / 'get_flops.py', '--backbone', 'mmhsnet.HSResNet', '--args', 'depth=50')
+    out = run(TOOLS / 'get_flops.py', 'mmhsnet.HSResNet:depth=50')
     assert 'params: 22.84 M' in out and 'FLOPs: 4.31 G' in out, out  # the README's numbers
     out = run(TOOLS / 'get_flops.py', HEADLINE_CONFIG, '--backbone-only', '--shape', '224')
     assert 'params: 22.84 M' in out, out
+    # the fused form: BN folded away (the parameters are buffers), FLOPs of the padded convs
+    out = run(TOOLS / 'get_flops.py', 'mmhsnet.HSResNet:depth=50', '--deploy')
+    assert 'FLOPs: 4.31 G' in out, out
+
+
+@pytest.mark.parametrize('args,message', [
+    (['mmhsnet.HSResnet:depth=50'], "error: model 'mmhsnet.HSResnet' is not registered in "
+     'mmhsnet (did you mean mmhsnet.HSResNet'),
+    (['mmhsnet.HSResNet:depth=51'], 'error: model mmhsnet.HSResNet: depth must be one of '
+     '[50, 101, 152], got 51'),
+    (['mmhsnet.HSResNet:depth'], "error: model argument of mmhsnet.HSResNet 'depth' is not "
+     'KEY=VALUE'),
+    (['mmhsnet.ResNeSt:depth=50', '--deploy'], 'error: --deploy '),
+    (['mmhsnet.HSResNet:depth=50', '--backbone-only'], 'error: --backbone-only and '
+     '--cfg-options need a config file as MODEL'),
+    (['nowhere.py'], "error: config file 'nowhere.py' does not exist"),
+])
+def test_get_flops_bad_inputs(args, message):
+    result = run_tool(TOOLS / 'get_flops.py', *args, ok=False)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
 def test_benchmark_runs_baselines_in_the_same_process(tmp_path):

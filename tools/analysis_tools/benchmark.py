@@ -5,21 +5,22 @@
     # GPU, fp16 autocast, channels_last, two batch sizes, a plot
     python tools/analysis_tools/benchmark.py mmhsnet.HSResNet:depth=50 --device cuda \
         --dtype fp16 --channels-last --batch-sizes 1 64 --plot bench.png
-    # also HS-ResNet's fused inference path (channels padded to multiples of 8), and every
-    # model (baselines too) under torch.compile with CUDA graphs
+    # also HS-ResNet's fused inference form, as built and with channels padded to multiples of
+    # 8, and every model (baselines too) under torch.compile with CUDA graphs
     python tools/analysis_tools/benchmark.py mmhsnet.HSResNet:depth=50 --device cuda \
-        --dtype fp16 --channels-last --deploy channel_multiple=8 --compile reduce-overhead
+        --dtype fp16 --channels-last --deploy --deploy channel_multiple=8 \
+        --compile reduce-overhead
 
-A model is ``scope.Type[:key=value,...]`` (built from that toolkit's registry) or
-``timm:name`` (``timm.create_model(name, features_only=True)``). Baselines (``--baselines``,
+MODEL is named as in every mmhsnet tool (:mod:`mmhsnet.apis.models`): a config file (its
+backbone), ``scope.Type[:key=value,...]`` or ``timm:name``. Baselines (``--baselines``,
 default: mmdet's ResNet-50, ResNet-50-D, Res2Net-50, ResNeSt-50 and mmpose's Lite-HRNet-18;
 their timm counterparts where the toolkits are not installed) always run in the same process,
 interleaved with the models, so ratios compare like with like. Reported: parameters, FLOPs
 (mmengine.analysis, one multiply-add = one FLOP, batch 1), median latency of ``--repeats``
 timed forward passes after ``--warmup`` ones, throughput = batch / median latency, and the
-throughput ratio to the reference (ResNet-50-D). ``--deploy`` adds a row for the fused
-inference path (``switch_to_deploy``) of each model that has one, beside its reference path
-(with the reference's parameters and FLOPs); ``--compile`` compiles every model, the baselines
+throughput ratio to the reference (ResNet-50-D). Each ``--deploy [KEY=VALUE,...]`` adds a row
+for the fused inference form (``switch_to_deploy``) of each model that has one, beside its
+reference path (with the reference's parameters and FLOPs); ``--compile`` compiles every model, the baselines
 too, and reports how long the first call (the compilation; CUDA graphs are recorded in the
 warm-up calls after it) took.
 """
@@ -32,8 +33,9 @@ import time
 
 import torch
 
-from mmhsnet.utils.analysis import build_from_spec, model_complexity, parse_kwargs
-from mmhsnet.utils.deploy import has_deploy_path, switch_to_deploy
+from mmhsnet.apis import (InputError, add_deploy_argument, add_model_argument, build_model,
+                          cli_main, has_deploy_path, model_complexity, parse_kwargs,
+                          switch_to_deploy)
 
 TOOLKIT_BASELINES = [
     ('ResNet-50', 'mmdet.ResNet:depth=50'),
@@ -54,28 +56,31 @@ REFERENCE = 'ResNet-50-D'
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Benchmark backbones against baselines')
-    parser.add_argument('models', nargs='*', help='scope.Type[:k=v,...] or timm:name')
+    add_model_argument(parser, name='models', nargs='*')
     parser.add_argument('--baselines', choices=['auto', 'toolkits', 'timm', 'reference', 'none'],
                         default='auto', help='which baselines run beside the models (reference: '
                         'only ResNet-50-D)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     parser.add_argument('--dtype', choices=['fp32', 'fp16', 'bf16'], default='fp32',
                         help='fp16 / bf16 run under torch.autocast')
-    parser.add_argument('--channels-last', action='store_true')
-    parser.add_argument('--batch-sizes', type=int, nargs='+', default=[8])
-    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'))
-    parser.add_argument('--warmup', type=int, default=5)
-    parser.add_argument('--repeats', type=int, default=20)
+    parser.add_argument('--channels-last', action='store_true',
+                        help='models and inputs in channels-last memory')
+    parser.add_argument('--batch-sizes', type=int, nargs='+', default=[8],
+                        help='batch sizes to time')
+    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'),
+                        help='input size')
+    parser.add_argument('--warmup', type=int, default=5, help='untimed forwards per model')
+    parser.add_argument('--repeats', type=int, default=20, help='timed forwards per model')
     parser.add_argument('--threads', type=int, help='torch.set_num_threads (CPU)')
-    parser.add_argument('--deploy', nargs='*', metavar='KEY=VALUE[,...]',
-                        help='also time the fused inference path of models that have one; '
-                        'each argument (e.g. channel_multiple=8) adds a variant')
+    add_deploy_argument(parser, multiple=True)
     parser.add_argument('--compile', nargs='?', const='default',
                         choices=['default', 'reduce-overhead', 'max-autotune',
                                  'max-autotune-no-cudagraphs'],
                         help='torch.compile every model with this mode (reduce-overhead: '
                         'CUDA graphs)')
-    parser.add_argument('--compile-backend', default='inductor')
+    parser.add_argument('--compile-backend', default='inductor',
+                        help="torch.compile backend ('inductor' generates code; 'aot_eager' "
+                        'only traces)')
     parser.add_argument('--plot', help='save a throughput-vs-params plot (png)')
     parser.add_argument('--out', help='also write the markdown table to this file')
     return parser.parse_args()
@@ -115,34 +120,36 @@ def time_forward(model, x, args, warmup=None, repeats=None):
     return statistics.median(times)
 
 
+@cli_main
 def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     entries = [(spec, spec) for spec in args.models] + default_baselines(args.baselines)
     if not entries:
-        raise SystemExit('error: nothing to benchmark (give models or baselines)')
+        raise InputError('nothing to benchmark (give models or baselines)')
     device = torch.device(args.device)
     if device.type == 'cuda':
         torch.backends.cudnn.benchmark = True
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
     models, num_fused = {}, 0
     for label, spec in entries:
-        model = build_from_spec(spec)
+        model = build_model(spec)
         params, flops = model_complexity(model, args.shape)
         model.to(device, memory_format=memory_format)
         model.eval()  # not chained: some toolkit backbones' train() returns None
         models[label] = (model, params, flops)
         if args.deploy is not None and spec in args.models and has_deploy_path(model):
-            for cfg in dict.fromkeys(args.deploy or ['']):
+            for cfg in dict.fromkeys(args.deploy):
                 try:
-                    fused = switch_to_deploy(copy.deepcopy(model), **parse_kwargs(cfg))
+                    fused = switch_to_deploy(copy.deepcopy(model),
+                                             **parse_kwargs(cfg, what='--deploy option'))
                 except (TypeError, ValueError) as exc:
-                    raise SystemExit(f'error: --deploy {cfg!r}: {exc}') from None
+                    raise InputError(f'--deploy {cfg!r}: {exc}') from None
                 models[f'{label} (deploy{": " + cfg if cfg else ""})'] = (fused, params, flops)
                 num_fused += 1
     if args.deploy is not None and not num_fused:
-        raise SystemExit('error: --deploy: none of the models has a fused inference path '
+        raise InputError('--deploy: none of the models has a fused inference path '
                          '(switch_to_deploy); in mmhsnet, HS-ResNet has one')
     if args.compile:
         models = {

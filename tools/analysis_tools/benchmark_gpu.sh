@@ -45,10 +45,10 @@ for stage in $stages; do
     case $stage in
         eager_fp16)
             bench "${models[@]}" --dtype fp16 \
-                --deploy '' channel_multiple=8 channel_multiple=8,split_x=True \
+                --deploy --deploy channel_multiple=8 --deploy channel_multiple=8,split_x=True \
                 --out "$out/$stage.md" --plot "$out/$stage.png" "$@" ;;
         eager_fp32)
-            bench "${models[@]}" --dtype fp32 --deploy '' --out "$out/$stage.md" "$@" ;;
+            bench "${models[@]}" --dtype fp32 --deploy --out "$out/$stage.md" "$@" ;;
         compiled_fp16)
             bench mmhsnet.HSResNet:depth=50 --baselines reference --dtype fp16 \
                 --deploy channel_multiple=8 --compile reduce-overhead --out "$out/$stage.md" \

@@ -2,11 +2,16 @@
 
     # HS-ResNet-50 to ONNX (dynamic batch and size), verified with onnxruntime
     python tools/deployment/export.py mmhsnet.HSResNet:depth=50 --onnx hsr50.onnx
-    # with its weights, the fused inference path, and a torch.compile check
+    # with its weights, the fused inference form, and a torch.compile check
     python tools/deployment/export.py mmhsnet.HSResNet:depth=50 --checkpoint hsr50.pth \
         --deploy --onnx hsr50.onnx --compile
+    # the backbone of a config, fused with channels padded to multiples of 8
+    python tools/deployment/export.py configs/faster_rcnn_hsr50_fpn_1x_coco.py \
+        --checkpoint epoch_12.pth --deploy channel_multiple=8 --onnx hsr50.onnx
 
-A model is ``scope.Type[:key=value,...]`` as in ``tools/analysis_tools/benchmark.py``. Every
+MODEL is named as in every mmhsnet tool (:mod:`mmhsnet.apis.models`): a config file (its
+backbone), ``scope.Type[:key=value,...]`` or ``timm:name``. ``--checkpoint`` takes the
+backbone's weights or a whole model's (its ``backbone.`` part). Every
 ONNX output is compared with eager PyTorch on the export shape and on a second batch size and
 input size, the compiled model (``fullgraph=True``: no graph breaks) on the export shape; the
 script exits with status 1 when an error exceeds ``--tolerance`` (relative to the
@@ -18,45 +23,50 @@ import time
 
 import torch
 
-from mmhsnet.utils import check_state_dict, load_weights
-from mmhsnet.utils.analysis import build_from_spec
-from mmhsnet.utils.deploy import (compare_outputs, export_onnx, run_compiled, run_onnx,
-                                  switch_to_deploy)
+from mmhsnet.apis import (InputError, add_deploy_argument, add_model_argument, build_model,
+                          cli_main, compare_outputs, export_onnx, parse_kwargs, run_compiled,
+                          run_onnx, switch_to_deploy)
+from mmhsnet.utils import backbone_state_dict, check_state_dict, load_weights
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Export a backbone to ONNX / torch.compile')
-    parser.add_argument('model', help='scope.Type[:k=v,...], e.g. mmhsnet.HSResNet:depth=50')
-    parser.add_argument('--checkpoint', help='backbone weights (a state dict, safely loaded)')
-    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'))
-    parser.add_argument('--deploy', action='store_true',
-                        help="use the model's fused inference path (switch_to_deploy)")
+    add_model_argument(parser)
+    parser.add_argument('--checkpoint', help="the backbone's weights or a whole model's "
+                        '(safely loaded, checked against the backbone)')
+    parser.add_argument('--shape', type=int, nargs=2, default=[224, 224], metavar=('H', 'W'),
+                        help='input size of the export (a second size is checked too)')
+    add_deploy_argument(parser)
     parser.add_argument('--onnx', help='write the ONNX model here and check it')
-    parser.add_argument('--opset', type=int, default=17)
+    parser.add_argument('--opset', type=int, default=17, help='ONNX opset version')
     parser.add_argument('--compile', action='store_true', help='check torch.compile')
     parser.add_argument('--compile-backend', default='inductor',
                         help="torch.compile backend ('inductor' generates code; 'aot_eager' "
                         'only traces, in seconds)')
-    parser.add_argument('--tolerance', type=float, default=1e-4)
+    parser.add_argument('--tolerance', type=float, default=1e-4,
+                        help='largest error allowed, relative to the largest output magnitude')
     args = parser.parse_args()
     if not args.onnx and not args.compile:
         parser.error('nothing to do: give --onnx FILE and/or --compile')
     return args
 
 
+@cli_main
 def main():
     args = parse_args()
-    model = build_from_spec(args.model).eval()
+    model = build_model(args.model).eval()
     if args.checkpoint:
-        state_dict = load_weights(args.checkpoint)
-        state_dict = state_dict.get('state_dict', state_dict)
-        check_state_dict(state_dict, model, allow_unexpected=True)
-        model.load_state_dict(state_dict, strict=False)
-    if args.deploy:
         try:
-            switch_to_deploy(model)
-        except ValueError as exc:
-            sys.exit(f'error: --deploy: {exc}')
+            state_dict = backbone_state_dict(load_weights(args.checkpoint))
+            check_state_dict(state_dict, model, allow_unexpected=True)
+        except (FileNotFoundError, RuntimeError, ValueError) as e:
+            raise InputError(f'--checkpoint {args.checkpoint!r}: {e}') from None
+        model.load_state_dict(state_dict, strict=False)
+    if args.deploy is not None:
+        try:
+            switch_to_deploy(model, **parse_kwargs(args.deploy, what='--deploy option'))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f'--deploy: {exc}') from None
     h, w = args.shape
     # a second batch size and input size (multiples of 32 when the first is)
     inputs = [torch.rand(1, 3, h, w), torch.rand(2, 3, max(32, h - 64), w + 32)]

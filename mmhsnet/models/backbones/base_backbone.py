@@ -6,7 +6,7 @@ import warnings
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...utils import check_pretrained_exists, check_pretrained_fits
+from ...utils.checkpoint import check_pretrained_exists, check_pretrained_fits
 
 
 class BaseBackbone(BaseModule):

@@ -19,10 +19,10 @@ from mmcv.cnn import DepthwiseSeparableConvModule, build_conv_layer, build_norm_
 from mmengine.model import BaseModule
 
 from ...registry import MODELS
-from .base_backbone import BaseBackbone
+from ...utils.cnn import checkpoint_forward, conv_module
 from ..layers.channel_weighting import (ConditionalChannelWeighting, cat_shuffle,
-                                        channel_shuffle, checkpoint_forward, conv_module,
-                                        with_upsampled)
+                                        channel_shuffle, with_upsampled)
+from .base_backbone import BaseBackbone
 
 
 def _arch(module_type, num_modules, channels, reduce_ratio):

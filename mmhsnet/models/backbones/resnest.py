@@ -118,11 +118,14 @@ class ResNeSt(ResNetD):
         self.radix = radix
         self.reduction_factor = reduction_factor
         self.avg_down_stride = avg_down_stride
-        self.block_kwargs = dict(
-            groups=groups,
-            base_width=base_width,
-            base_channels=kwargs.get('base_channels', 64),
-            radix=radix,
-            reduction_factor=reduction_factor,
-            avg_down_stride=avg_down_stride)
         super().__init__(depth, stem_channels=stem_channels, **kwargs)
+
+    def make_res_layer(self, **kwargs):
+        return super().make_res_layer(
+            groups=self.groups,
+            base_width=self.base_width,
+            base_channels=self.base_channels,
+            radix=self.radix,
+            reduction_factor=self.reduction_factor,
+            avg_down_stride=self.avg_down_stride,
+            **kwargs)

@@ -8,10 +8,10 @@ the module names of mmdet's ``ResNet`` (``stem``, ``layer{i}``, ``conv1``, ``bn1
 bottleneck (its ``conv2``) and a table of depths.
 """
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule, Sequential
 
+from ...utils.cnn import checkpoint_forward
 from .base_backbone import BaseBackbone
 
 
@@ -33,10 +33,12 @@ class BottleneckBase(BaseModule):
         dilation (int): Dilation of the 3×3 convs. Default: 1.
         downsample (nn.Module, optional): Shortcut projection. Default: None.
         style (str): 'pytorch' (conv2 strides) or 'caffe' (conv1 strides). Default: 'pytorch'.
-        with_cp (bool): Trade compute for memory with checkpointing. Default: False.
+        with_cp (bool): Trade compute for memory with checkpointing (norm statistics are
+            updated once, as without it). Default: False.
         conv_cfg (dict, optional): Conv config. Default: None.
         norm_cfg (dict): Norm config. Default: ``dict(type='BN')``.
-        dcn (dict, optional): Deformable conv config for conv2. Default: None.
+        dcn (dict, optional): Deformable conv config for conv2, with mmdet's semantics
+            (:func:`mmhsnet.utils.dcn_conv_cfg`). Default: None.
         init_cfg (dict | list[dict], optional): Initialization config. Default: None.
     """
     expansion = 4
@@ -99,11 +101,7 @@ class BottleneckBase(BaseModule):
         return out + identity
 
     def forward(self, x):
-        if self.with_cp and self.training and x.requires_grad:
-            out = cp.checkpoint(self._inner_forward, x, use_reentrant=False)
-        else:
-            out = self._inner_forward(x)
-        return self.relu(out)
+        return self.relu(checkpoint_forward(self, self._inner_forward, x))
 
 
 class ResLayer(Sequential):
@@ -179,10 +177,13 @@ class ResLayer(Sequential):
 
 
 class ResNetD(BaseBackbone):
-    """ResNet-D (`Bag of Tricks <https://arxiv.org/abs/1812.01187>`_) with mmdet's interface.
+    """ResNet-D (`Bag of Tricks <https://arxiv.org/abs/1812.01187>`_) with mmdet's interface:
+    the skeleton of :class:`~mmhsnet.models.HSResNet` and :class:`~mmhsnet.models.ResNeSt`,
+    not a backbone of its own.
 
-    Subclasses set ``block`` (a :class:`BottleneckBase`), ``arch_settings`` (depth → blocks per
-    stage) and, before calling ``__init__``, ``self.block_kwargs`` (their block's own arguments).
+    A family subclasses it as mmdet's ``ResNeSt`` subclasses ``ResNet``: it sets ``block`` (a
+    :class:`BottleneckBase`) and ``arch_settings`` (depth → blocks per stage), and overrides
+    :meth:`make_res_layer` to pass its block's own arguments to :class:`ResLayer`.
 
     Args:
         depth (int): Depth, a key of ``arch_settings``.
@@ -205,12 +206,13 @@ class ResNetD(BaseBackbone):
         norm_eval (bool): Keep norm layers in eval mode while training. Default: True.
         dcn (dict, optional): Deformable conv config for the 3×3 convs. Default: None.
         stage_with_dcn (Sequence[bool]): Stages that use ``dcn``. Default: all False.
-        with_cp (bool): Checkpoint each block to save memory. Default: False.
+        with_cp (bool): Checkpoint each block to save memory; outputs, gradients and norm
+            statistics stay those of ``with_cp=False``. Default: False.
         zero_init_residual (bool): Zero-init the last norm of each block. Default: True.
         pretrained (str, optional): Deprecated, use ``init_cfg``. Default: None.
         init_cfg (dict | list[dict], optional): Initialization config. Default: None.
     """
-    block = BottleneckBase
+    block = None
     arch_settings = {}
 
     def __init__(self,
@@ -236,6 +238,10 @@ class ResNetD(BaseBackbone):
                  zero_init_residual=True,
                  pretrained=None,
                  init_cfg=None):
+        if self.block is None or not self.arch_settings:
+            raise TypeError(f'{type(self).__name__} is the skeleton of mmhsnet.HSResNet and '
+                            'mmhsnet.ResNeSt, not a backbone: use one of those, or subclass it '
+                            'with block, arch_settings and make_res_layer')
         uses_default_init = init_cfg is None and pretrained is None
         super().__init__(
             init_cfg,
@@ -283,14 +289,13 @@ class ResNetD(BaseBackbone):
         self.with_cp = with_cp
         self.zero_init_residual = zero_init_residual
         self.stage_blocks = self.arch_settings[depth][:num_stages]
-        block_kwargs = getattr(self, 'block_kwargs', {})
 
         self._make_stem_layer(in_channels, self.stem_channels)
         self.res_layers = []
         inplanes = self.stem_channels
         for i, num_blocks in enumerate(self.stage_blocks):
             planes = base_channels * 2**i
-            res_layer = ResLayer(
+            res_layer = self.make_res_layer(
                 block=self.block,
                 inplanes=inplanes,
                 planes=planes,
@@ -304,13 +309,16 @@ class ResNetD(BaseBackbone):
                 conv_cfg=conv_cfg,
                 norm_cfg=norm_cfg,
                 dcn=dcn if dcn is not None and stage_with_dcn[i] else None,
-                init_cfg=block_init_cfg,
-                **block_kwargs)
+                init_cfg=block_init_cfg)
             inplanes = planes * self.block.expansion
             self.add_module(f'layer{i + 1}', res_layer)
             self.res_layers.append(f'layer{i + 1}')
         self.feat_dim = inplanes
         self._freeze_stages()
+
+    def make_res_layer(self, **kwargs):
+        """Build one stage (:class:`ResLayer`); families add their block's arguments."""
+        return ResLayer(**kwargs)
 
     def _make_stem_layer(self, in_channels, stem_channels):
         if self.deep_stem:
@@ -347,7 +355,6 @@ class ResNetD(BaseBackbone):
             m.eval()
             for param in m.parameters():
                 param.requires_grad = False
-
 
     def forward(self, x):
         if x.dim() != 4 or x.size(1) != self.in_channels:

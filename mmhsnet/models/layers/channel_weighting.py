@@ -9,37 +9,12 @@ of weights computed from all branches pooled to the smallest resolution) and
 Module names are those of mmpose's and the official code, so their checkpoints load unchanged.
 Every path is traceable: pooling kernels are Python ints, never sizes read from a tensor.
 """
-import contextlib
-import functools
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torch.utils.checkpoint as cp
-from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
-from torch.nn.modules.batchnorm import _BatchNorm
 
-
-def conv_module(in_channels,
-                out_channels,
-                kernel_size=1,
-                stride=1,
-                groups=1,
-                act='ReLU',
-                conv_cfg=None,
-                norm_cfg=dict(type='BN')):
-    """A ``ConvModule`` (conv → norm → act) with 'same' padding; ``act=None`` for none."""
-    return ConvModule(
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=stride,
-        padding=kernel_size // 2,
-        groups=groups,
-        conv_cfg=conv_cfg,
-        norm_cfg=norm_cfg,
-        act_cfg=dict(type=act) if act else None)
+from ...utils.cnn import checkpoint_forward, conv_module
 
 
 def cat_shuffle(a, b):
@@ -100,43 +75,6 @@ def with_upsampled(op, x, small, factor):
         return op(tiles, small[:, :, :, None, :, None]).flatten(4, 5).flatten(2, 3)
     rows = small.repeat_interleave(factor, dim=3)
     return op(x.unflatten(2, (-1, factor)), rows[:, :, :, None]).flatten(2, 3)
-
-
-@contextlib.contextmanager
-def _restore_norm_stats(module):
-    """Undo the running-statistics update of the norm layers of ``module`` on exit."""
-    norms = [m for m in module.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
-    saved = [[b.clone() for b in (m.running_mean, m.running_var, m.num_batches_tracked)]
-             for m in norms]
-    try:
-        yield
-    finally:
-        with torch.no_grad():
-            for m, (mean, var, count) in zip(norms, saved):
-                m.running_mean.copy_(mean)
-                m.running_var.copy_(var)
-                m.num_batches_tracked.copy_(count)
-
-
-def _checkpoint_contexts(module):
-    return contextlib.nullcontext(), _restore_norm_stats(module)
-
-
-def checkpoint_forward(module, forward, *tensors):
-    """``forward(*tensors)``; checkpointed when ``module.with_cp`` and training with autograd.
-
-    Non-reentrant checkpointing takes the tensors as separate arguments (a list of branches
-    works) and gives parameter gradients even when no input requires grad (e.g. the stem's
-    image). The recomputation in backward does not update norm running statistics a second
-    time, so they match those of ``with_cp=False``.
-    """
-    if module.with_cp and module.training and torch.is_grad_enabled():
-        return cp.checkpoint(
-            forward,
-            *tensors,
-            use_reentrant=False,
-            context_fn=functools.partial(_checkpoint_contexts, module))
-    return forward(*tensors)
 
 
 class SpatialWeighting(BaseModule):

@@ -5,6 +5,8 @@ import torch.nn.functional as F
 from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule
 
+from ...utils.cnn import dcn_conv_cfg
+
 
 class RSoftmax(nn.Module):
     """Softmax over the radix of each cardinal group (sigmoid when ``radix == 1``).
@@ -47,7 +49,8 @@ class SplitAttentionConv2d(BaseModule):
             ``max(in_channels * radix // reduction_factor, 32)`` hidden channels. Default: 4.
         conv_cfg (dict, optional): Config of the split conv. Default: None.
         norm_cfg (dict): Norm config. Default: ``dict(type='BN')``.
-        dcn (dict, optional): Deformable conv config for the split conv. Default: None.
+        dcn (dict, optional): Deformable conv config for the split conv, with mmdet's
+            semantics (:func:`mmhsnet.utils.dcn_conv_cfg`). Default: None.
         init_cfg (dict | list[dict], optional): Initialization config. Default: None.
     """
 
@@ -70,13 +73,8 @@ class SplitAttentionConv2d(BaseModule):
         self.radix = radix
         self.groups = groups
         self.channels = channels
-        if dcn is not None:
-            dcn = dict(dcn)
-            if not dcn.pop('fallback_on_stride', False):
-                import mmcv.ops  # noqa: F401  (registers the DCN conv layers)
-                conv_cfg = dcn
         self.conv = build_conv_layer(
-            conv_cfg,
+            dcn_conv_cfg(dcn, conv_cfg),
             in_channels,
             channels * radix,
             kernel_size,

@@ -8,7 +8,7 @@ from mmhsnet.models import HSResNet
 from mmhsnet.models.backbones.hsresnet import HSBottleneck
 from mmhsnet.models.layers import HierarchicalSplit
 from mmhsnet.testing.models import randomize_norms
-from mmhsnet.utils.deploy import switch_to_deploy
+from mmhsnet.apis import switch_to_deploy
 
 # Input sizes that are not multiples of 32.
 H, W = 67, 93
@@ -66,7 +66,7 @@ def test_output_shapes_dilated_d8(out_indices):
 @pytest.mark.parametrize('channel_multiple,split_x', [(1, False), (8, False), (8, True)])
 @pytest.mark.parametrize('dilated', [False, True])
 def test_deploy_path_keeps_the_outputs(channel_multiple, split_x, dilated):
-    """mmhsnet.utils.deploy.switch_to_deploy (tools' --deploy) fuses every split; 1e-5."""
+    """mmhsnet.apis.switch_to_deploy (tools' --deploy) fuses every split; 1e-5."""
     kwargs = dict(strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)) if dilated else {}
     model = randomize_norms(HSResNet(depth=50, **kwargs)).eval()
     x = torch.rand(2, 3, H, W)

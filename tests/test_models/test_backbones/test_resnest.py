@@ -8,7 +8,7 @@ import torch.nn as nn
 
 from mmhsnet.models import ResNeSt
 from mmhsnet.models.backbones.resnest import ResNeStBottleneck
-from mmhsnet.models.converters import convert_resnest
+from mmhsnet.utils.converters import convert_resnest, infer_depth
 from mmhsnet.models.layers import SplitAttentionConv2d
 from mmhsnet.testing import randomize_norms
 from mmhsnet.utils import check_state_dict
@@ -159,10 +159,11 @@ def test_converter_cli(tmp_path):
     torch.save(theirs.state_dict(), src)
     dst = tmp_path / 'out' / 'resnest50_mmhsnet.pth'
     script = ROOT / 'tools' / 'model_converters' / 'resnest2mmhsnet.py'
-    result = subprocess.run([sys.executable, str(script), str(src), str(dst), '--depth', '50'],
+    result = subprocess.run([sys.executable, str(script), str(src), str(dst)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
-    assert 'official layout' in result.stdout and 'fc.weight, fc.bias' in result.stdout
+    assert 'official layout, ResNeSt-50' in result.stdout  # depth read from the checkpoint
+    assert 'fc.weight, fc.bias' in result.stdout
     # the converted file initialises the backbone through init_cfg, strictly
     ours = ResNeSt(depth=50, init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
     ours.init_weights()
@@ -170,8 +171,25 @@ def test_converter_cli(tmp_path):
     with torch.no_grad():
         expected = official_features(theirs.eval(), x)
     assert_outputs_equal(run_eval(ours, x), expected)
-    # wrong depth: a clear message and a non-zero exit
+    # the right depth given: a check that passes; a wrong one: a clear message, exit status 2
+    result = subprocess.run([sys.executable, str(script), str(src), str(dst), '--depth', '50'],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
     result = subprocess.run([sys.executable, str(script), str(src), str(dst), '--depth', '101'],
                             capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode != 0
+    assert result.returncode == 2 and 'Traceback' not in result.stderr
     assert 'does not fit ResNeSt(depth=101)' in result.stderr
+    assert 'blocks per stage in the checkpoint (3, 4, 6, 3), in the model (3, 4, 23, 3)' in \
+        result.stderr
+
+
+def test_converter_infers_every_depth():
+    for depth, blocks in ResNeSt.arch_settings.items():
+        keys = {f'layer{i + 1}.{j}.conv1.weight': None for i, n in enumerate(blocks)
+                for j in range(n)}
+        assert infer_depth(keys, ResNeSt.arch_settings) == depth
+    keys = {f'layer{i + 1}.{j}.conv1.weight': None for i, n in enumerate((3, 4, 7, 3))
+            for j in range(n)}
+    with pytest.raises(ValueError, match=r'\(3, 4, 7, 3\) blocks per stage, which is no known '
+                       r'depth \(50: \(3, 4, 6, 3\), 101'):
+        infer_depth(keys, ResNeSt.arch_settings)

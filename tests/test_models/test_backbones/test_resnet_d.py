@@ -53,7 +53,9 @@ def test_norm_eval(family):
 
 
 @pytest.mark.parametrize('family', FAMILIES)
-def test_with_cp_same_outputs_and_gradients(family):
+def test_with_cp_same_outputs_gradients_and_norm_stats(family):
+    """Checkpointing recomputes every block in backward; the norms' running statistics and
+    num_batches_tracked must be updated once, as without it."""
     torch.manual_seed(0)
     kwargs = dict(depth=50, norm_eval=False, zero_init_residual=False)
     ref = family(**kwargs)
@@ -72,6 +74,10 @@ def test_with_cp_same_outputs_and_gradients(family):
         torch.testing.assert_close(o_cp, o_ref, rtol=1e-5, atol=1e-5)
     for (name, p_ref), p_cp in zip(ref.named_parameters(), cp_model.parameters()):
         torch.testing.assert_close(p_cp.grad, p_ref.grad, rtol=1e-4, atol=1e-6, msg=name)
+    buffers = dict(cp_model.named_buffers())
+    assert len(buffers) == 3 * sum(isinstance(m, _BatchNorm) for m in ref.modules())
+    for name, value in ref.named_buffers():
+        torch.testing.assert_close(buffers[name], value, rtol=1e-5, atol=1e-6, msg=name)
 
 
 @pytest.mark.parametrize('family', FAMILIES)
@@ -126,3 +132,33 @@ def test_wrong_input_channels(family):
         model(torch.rand(1, 1, 32, 32))
     gray = family(in_channels=1, **ONE_STAGE).eval()
     assert gray(torch.rand(1, 1, 32, 32))[0].shape == (1, 256, 8, 8)
+
+
+def test_the_skeleton_is_not_a_backbone():
+    from mmhsnet.models.backbones.resnet_d import ResNetD
+    import mmhsnet.models.backbones as backbones
+    assert 'ResNetD' not in backbones.__all__
+    with pytest.raises(TypeError, match='ResNetD is the skeleton of mmhsnet.HSResNet and '
+                       'mmhsnet.ResNeSt, not a backbone'):
+        ResNetD(depth=50)
+
+
+@pytest.mark.parametrize('family', FAMILIES)
+def test_dcn_follows_mmdet(family):
+    """mmdet's semantics: dcn makes the 3×3 convs of the chosen stages deformable, unless
+    fallback_on_stride is true (then every block keeps its plain conv, as in mmdet)."""
+    from mmcv.ops import ModulatedDeformConv2d
+
+    def deformable(model):
+        return [name for name, m in model.named_modules() if isinstance(m, ModulatedDeformConv2d)]
+
+    stages = (False, False, False, True)
+    model = family(depth=50, dcn=dict(type='DCNv2', deform_groups=1), stage_with_dcn=stages)
+    names = deformable(model)
+    assert names and all(name.startswith('layer4.') for name in names)
+    fallback = family(depth=50, dcn=dict(type='DCNv2', deform_groups=1, fallback_on_stride=True),
+                      stage_with_dcn=stages)
+    assert deformable(fallback) == []
+    with pytest.raises(ValueError, match='conv_cfg must be None when dcn is given'):
+        family(depth=50, conv_cfg=dict(type='Conv2d'), dcn=dict(type='DCNv2'),
+               stage_with_dcn=stages)

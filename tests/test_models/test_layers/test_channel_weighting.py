@@ -6,10 +6,10 @@ import torch.nn.functional as F
 from mmhsnet.models.backbones.litehrnet import ShuffleUnit
 from mmhsnet.models.layers import (ConditionalChannelWeighting, CrossResolutionWeighting,
                                    SpatialWeighting)
-from mmhsnet.models.layers.channel_weighting import (cat_shuffle, channel_shuffle,
-                                                     checkpoint_forward, pool_to,
+from mmhsnet.models.layers.channel_weighting import (cat_shuffle, channel_shuffle, pool_to,
                                                      with_upsampled)
 from mmhsnet.testing import randomize_norms
+from mmhsnet.utils.cnn import checkpoint_forward
 
 
 def num_params(module):

@@ -132,10 +132,11 @@ def test_deploy_path_holds_only_the_fused_weights():
             }
     fused.switch_to_deploy(channel_multiple=8, split_x=True)  # the same again: a no-op
     assert fused.x_weight.shape == (7 * 24, 11, 3, 3)
-    assert 'deploy={' in repr(fused)
-    with pytest.raises(ValueError, match=r"already switched to the fused path with "
+    assert 'deploy=True, channel_multiple=8, split_x=True' in repr(fused)
+    fused.switch_to_deploy()  # the module's own options: a no-op
+    with pytest.raises(ValueError, match=r"already switched to the fused form with "
                        r"\{'channel_multiple': 8, 'split_x': True\}"):
-        fused.switch_to_deploy()
+        fused.switch_to_deploy(channel_multiple=1)
 
 
 def test_deploy_padding_follows_each_group():

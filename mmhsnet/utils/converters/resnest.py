@@ -9,35 +9,19 @@ Layouts understood:
   conv (``downsample.{0,1}`` instead of ``downsample.{1,2}``).
 * ``mmdet`` / ``mmseg`` / ``mmhsnet`` — already ours.
 
-Residual stages have the same keys in all of them.
+Residual stages have the same keys in all of them, so the depth of a checkpoint is read from
+its blocks per stage (:func:`infer_depth`).
 """
 import re
 from collections import OrderedDict
 
 import torch
 
-from ...utils import check_state_dict, load_weights
+from ..checkpoint import backbone_state_dict, blocks_per_stage, check_state_dict, load_weights
 
 _OFFICIAL_STEM = re.compile(r'^conv1\.(\d+)\.(.+)$')
 _MMPOSE_STEM = re.compile(r'^stem\.(\d+)\.(conv|bn)\.(.+)$')
 _DOWNSAMPLE = re.compile(r'^(layer\d+\.\d+\.downsample)\.(\d+)\.(.+)$')
-
-
-def _unwrap(checkpoint):
-    """The state dict inside a checkpoint, without ``module.`` / ``backbone.`` prefixes."""
-    state_dict = checkpoint
-    for key in ('state_dict', 'model'):
-        if isinstance(state_dict, dict) and isinstance(state_dict.get(key), dict):
-            state_dict = state_dict[key]
-    if not isinstance(state_dict, dict) or not state_dict:
-        raise ValueError('The checkpoint holds no state dict')
-    for prefix in ('module.', 'backbone.'):
-        if all(k.startswith(prefix) for k in state_dict):
-            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()}
-    # a whole detector / segmentor: keep the backbone
-    if any(k.startswith('backbone.') for k in state_dict):
-        state_dict = {k[9:]: v for k, v in state_dict.items() if k.startswith('backbone.')}
-    return state_dict
 
 
 def detect_layout(state_dict):
@@ -56,14 +40,17 @@ def convert_resnest(checkpoint):
     """Map a ResNeSt checkpoint to mmhsnet's keys.
 
     Args:
-        checkpoint (dict): A state dict, or a checkpoint holding one under ``state_dict`` /
-            ``model`` (``module.`` and ``backbone.`` prefixes are removed).
+        checkpoint (dict): A state dict, or a checkpoint holding one under ``state_dict`` or
+            ``model``, of a backbone or of a whole model (its ``backbone.`` part is taken; see
+            :func:`mmhsnet.utils.backbone_state_dict`).
 
     Returns:
         tuple[OrderedDict, list[str], str]: The converted state dict, the keys that were not
         converted (the classifier ``fc.*``), and the detected layout.
     """
-    state_dict = _unwrap(checkpoint)
+    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('model'), dict):
+        checkpoint = checkpoint['model']  # e.g. checkpoints of the official training scripts
+    state_dict = backbone_state_dict(checkpoint)
     layout = detect_layout(state_dict)
     converted, unconverted = OrderedDict(), []
     for key, value in state_dict.items():
@@ -87,6 +74,25 @@ def convert_resnest(checkpoint):
                 new_key = f'{down.group(1)}.{int(down.group(2)) + 1}.{down.group(3)}'
         converted[new_key] = value
     return converted, unconverted, layout
+
+
+def infer_depth(state_dict, arch_settings):
+    """The depth whose blocks per stage (``layer{i}.{j}.*`` keys) a converted state dict has.
+
+    Args:
+        state_dict (dict): Weights in mmhsnet's layout (:func:`convert_resnest`).
+        arch_settings (dict): Depth -> blocks per stage (``ResNeSt.arch_settings``).
+
+    Raises:
+        ValueError: No depth has these blocks per stage.
+    """
+    blocks = blocks_per_stage(state_dict)
+    for depth, stage_blocks in arch_settings.items():
+        if tuple(stage_blocks) == blocks:
+            return depth
+    known = ', '.join(f'{d}: {tuple(b)}' for d, b in arch_settings.items())
+    raise ValueError(f'the checkpoint has {blocks} blocks per stage, which is no known depth '
+                     f'({known})')
 
 
 def load_resnest_checkpoint(filename, model):

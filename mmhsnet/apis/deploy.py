@@ -1,21 +1,37 @@
-"""Helpers of tools/deployment/: fused inference paths, ONNX export checked with onnxruntime,
-and torch.compile."""
+"""What the deployment and analysis tools share: switching a model to its fused inference
+form, ONNX export checked with onnxruntime, and torch.compile."""
 import numpy as np
 import torch
 
 
+def _deploy_roots(model):
+    """The outermost submodules of ``model`` (itself included) with ``switch_to_deploy``."""
+    roots = []
+    for name, module in model.named_modules():
+        if hasattr(module, 'switch_to_deploy') and not any(
+                name == root or name.startswith(root + '.') if root else True
+                for root, _ in roots):
+            roots.append((name, module))
+    return [module for _, module in roots]
+
+
 def has_deploy_path(model):
-    """Whether a submodule of ``model`` has a fused inference path (``switch_to_deploy()``)."""
-    return any(hasattr(module, 'switch_to_deploy') for module in model.modules())
+    """Whether ``model`` or a submodule has a fused inference form (``switch_to_deploy``)."""
+    return bool(_deploy_roots(model))
 
 
 def switch_to_deploy(model, **kwargs):
-    """Switch every submodule that has a fused inference path (``switch_to_deploy(**kwargs)``,
-    as in mmpretrain's RepVGG) to it, after the weights are loaded. Inference only: the fused
-    modules cannot train. Every module is checked (its ``check_deploy(**kwargs)``, where it
-    has one) before any is switched, so a refusal leaves the model as it was. Returns the
-    model."""
-    modules = [m for m in model.modules() if hasattr(m, 'switch_to_deploy')]
+    """Switch ``model`` to its fused inference form, as mmpretrain's
+    ``reparameterize_model.py`` does: every outermost submodule with ``switch_to_deploy``
+    (e.g. an HS-ResNet backbone inside a detector) is switched with ``kwargs``, after the
+    weights are loaded. Inference only: the fused modules cannot train. Every module is
+    checked (its ``check_deploy(**kwargs)``, where it has one) before any is switched, so a
+    refusal leaves the model as it was. Returns the model.
+
+    Raises:
+        ValueError: No submodule has a fused form, or one refuses ``kwargs``.
+    """
+    modules = _deploy_roots(model)
     if not modules:
         raise ValueError(f'{type(model).__name__} has no fused inference path (no submodule '
                          'has switch_to_deploy); in mmhsnet, HS-ResNet has one')

@@ -1,5 +1,3 @@
-import subprocess
-import sys
 
 import pytest
 import torch.nn as nn

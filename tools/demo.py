@@ -24,8 +24,8 @@ from mmengine.dataset import pseudo_collate
 from mmengine.hooks import Hook
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.apis import (InputError, add_random_state_hook, build_runner, check_config,
-                          cli_main, load_config, parse_args_with_launch_options)
+from mmhsnet.apis import (InputError, add_random_state_hook, build_runner, check_config, cli_main,
+                          load_config, parse_args_with_launch_options)
 from mmhsnet.testing import ensure_dataset, make_coco_instances
 
 DEFAULT_CONFIG = osp.join(

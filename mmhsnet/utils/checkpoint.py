@@ -115,8 +115,9 @@ def unwrap_state_dict(checkpoint, prefix=None):
     """The state dict a loaded checkpoint holds, with the rules mmengine loads weights by.
 
     A ``state_dict`` entry (mmengine's, mmdet's and our checkpoints) is unwrapped; the
-    ``module.`` prefix of (Distributed)DataParallel is removed from every key; with ``prefix`` (as ``init_cfg=dict(type='Pretrained',
-    prefix=...)``), only the keys under it are kept, without it.
+    ``module.`` prefix of (Distributed)DataParallel is removed from every key; with ``prefix``
+    (as ``init_cfg=dict(type='Pretrained', prefix=...)``), only the keys under it are kept,
+    without it.
 
     Args:
         checkpoint (dict): What :func:`load_weights` returned.

@@ -4,7 +4,8 @@ import re
 from conftest import ROOT, run_tool
 
 SHORT = ['shapes_dataset.num_train=8', 'shapes_dataset.num_val=4', 'train_cfg.max_iters=2',
-         'train_cfg.val_interval=2', 'param_scheduler.0.end=1', 'param_scheduler.1.begin=1', 'default_hooks.checkpoint.interval=2',
+         'train_cfg.val_interval=2', 'param_scheduler.0.end=1', 'param_scheduler.1.begin=1',
+         'default_hooks.checkpoint.interval=2',
          'param_scheduler.1.end=2', 'train_dataloader.batch_size=2',
          'default_hooks.logger.interval=1']
 for _split in ('train', 'val', 'test'):

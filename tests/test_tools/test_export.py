@@ -5,7 +5,6 @@ import re
 import pytest
 from conftest import ROOT, run_tool
 
-
 EXPORT = ROOT / 'tools' / 'deployment' / 'export.py'
 
 

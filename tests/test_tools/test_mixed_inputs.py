@@ -33,6 +33,7 @@ def detector_and_dataset(root, classes, opts, train=True):
 
 def coco_options(root, classes):
     from conftest import coco_cfg_options
+
     # 'resized' by a factor of 1: images keep their own sizes
     return [o for o in coco_cfg_options(root, classes) if '.scale=' not in o] + [
         'train_dataloader.dataset.pipeline.2.scale=None',
@@ -44,8 +45,8 @@ def coco_options(root, classes):
 def test_batch_of_images_of_different_sizes(tmp_path):
     wide = make_coco_instances(tmp_path / 'wide', num_train=1, num_val=1, img_size=(150, 90),
                                object_size=(20, 50))
-    tall = make_coco_instances(tmp_path / 'tall', num_train=1, num_val=1, img_size=(70, 130),
-                               object_size=(20, 50), seed=1)
+    make_coco_instances(tmp_path / 'tall', num_train=1, num_val=1, img_size=(70, 130),
+                        object_size=(20, 50), seed=1)
     classes = tuple(wide['metainfo']['classes'])
     model, wide_set = detector_and_dataset(tmp_path / 'wide', classes,
                                            coco_options(tmp_path / 'wide', classes))

@@ -5,8 +5,8 @@ import pytest
 import torch
 from conftest import HEADLINE_CONFIG, ROOT, run_tool
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import DefaultScope
 
 from mmhsnet.models import HSResNet
 from mmhsnet.testing import randomize_norms

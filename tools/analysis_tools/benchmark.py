@@ -20,9 +20,9 @@ interleaved with the models, so ratios compare like with like. Reported: paramet
 timed forward passes after ``--warmup`` ones, throughput = batch / median latency, and the
 throughput ratio to the reference (ResNet-50-D). Each ``--deploy [KEY=VALUE,...]`` adds a row
 for the fused inference form (``switch_to_deploy``) of each model that has one, beside its
-reference path (with the reference's parameters and FLOPs); ``--compile`` compiles every model, the baselines
-too, and reports how long the first call (the compilation; CUDA graphs are recorded in the
-warm-up calls after it) took.
+reference path (with the reference's parameters and FLOPs); ``--compile`` compiles every model,
+the baselines too, and reports how long the first call (the compilation; CUDA graphs are
+recorded in the warm-up calls after it) took.
 """
 import argparse
 import copy

@@ -1,6 +1,6 @@
 """What every mmhsnet backbone does the same way: ``init_cfg`` / deprecated ``pretrained``,
-clear errors for a missing pretrained file or one that does not fit, and ``train()`` that re-applies ``frozen_stages``
-and ``norm_eval`` and returns the module."""
+clear errors for a missing pretrained file or one that does not fit, and ``train()`` that
+re-applies ``frozen_stages`` and ``norm_eval`` and returns the module."""
 import warnings
 
 from mmengine.model import BaseModule

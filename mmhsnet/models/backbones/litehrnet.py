@@ -2,13 +2,12 @@
 
 Semantics and state-dict keys of mmpose's ``LiteHRNet`` (and the official HRNet/Lite-HRNet
 code), so that their checkpoints load with ``strict=True`` and give the same outputs (bit for
-bit with ``channels_last=False``); DESIGN § 3.3. Beyond the reference: ``with_cp`` works; ONNX
-export works, with dynamic batch and image size; sizes that are not multiples of 32 work (in
-eager mode: adaptive pooling and nearest upsampling to each branch's actual size; tracing needs
-multiples of 32); every branch can be returned (for detection and segmentation); ``train()``
-returns the module; and the forward is about 1.9× as fast on the CPU (no duplicated fuse
-convs, in-place sums, one-copy shuffles, broadcast instead of upsampled weights, channels-last
-memory).
+bit with ``channels_last=False``). Beyond the reference: ``with_cp`` works; ONNX export works,
+with dynamic batch and image size (multiples of 32); other sizes work in eager mode (adaptive
+pooling and nearest upsampling to each branch's actual size); every branch can be returned (for
+detection and segmentation); ``train()`` returns the module; and the forward does less work on
+the CPU (no duplicated fuse convs, in-place sums, one-copy shuffles, broadcast instead of
+upsampled weights, channels-last memory; measured in docs/benchmarks.md).
 """
 import copy
 
@@ -20,8 +19,8 @@ from mmengine.model import BaseModule
 
 from ...registry import MODELS
 from ...utils.cnn import checkpoint_forward, conv_module
-from ..layers.channel_weighting import (ConditionalChannelWeighting, cat_shuffle,
-                                        channel_shuffle, with_upsampled)
+from ..layers.channel_weighting import (ConditionalChannelWeighting, cat_shuffle, channel_shuffle,
+                                        with_upsampled)
 from .base_backbone import BaseBackbone
 
 
@@ -326,8 +325,8 @@ class LiteHRNet(BaseBackbone):
         frozen_stages (int): Freeze the stem (>= 0) and the first ``frozen_stages`` stages with
             their transitions (never the head); -1 freezes nothing. Default: -1.
         channels_last (bool): On the CPU, compute in channels-last memory, where oneDNN's
-            depthwise and 1×1 convs are several times faster (Lite-HRNet-18, batch 32: about
-            1.9× mmpose's speed, see tools/analysis_tools/benchmark_litehrnet.py). Outputs then
+            depthwise and 1×1 convs are faster (measured with
+            tools/analysis_tools/benchmark_litehrnet.py, docs/benchmarks.md). Outputs then
             differ from mmpose's by float rounding only (other conv kernels); with False they
             are bit-identical. Outputs are returned contiguous either way; other devices and
             tracing (ONNX export) are not affected. Default: True.

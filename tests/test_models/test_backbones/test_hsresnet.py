@@ -4,11 +4,11 @@ import math
 import pytest
 import torch
 
+from mmhsnet.apis import switch_to_deploy
 from mmhsnet.models import HSResNet
 from mmhsnet.models.backbones.hsresnet import HSBottleneck
 from mmhsnet.models.layers import HierarchicalSplit
 from mmhsnet.testing.models import randomize_norms
-from mmhsnet.apis import switch_to_deploy
 
 # Input sizes that are not multiples of 32.
 H, W = 67, 93

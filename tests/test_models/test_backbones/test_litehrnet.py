@@ -7,7 +7,7 @@ from mmhsnet.models import LiteHRNet
 from mmhsnet.models.backbones.litehrnet import ARCH_SETTINGS, LiteHRModule
 from mmhsnet.registry import MODELS
 
-# The official table (HRNet/Lite-HRNet README; DESIGN § 3.3): params (M) and FLOPs at 256×192.
+# The official table (the official HRNet/Lite-HRNet README): params (M) and FLOPs at 256×192.
 # The official tools/summary_network.py prints FLOPs with a binary divisor (its _round_value(x,
 # binary=True)), so these "M" FLOPs are units of 2**20.
 OFFICIAL = {

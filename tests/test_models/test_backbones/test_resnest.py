@@ -4,14 +4,13 @@ from pathlib import Path
 
 import pytest
 import torch
-import torch.nn as nn
 
 from mmhsnet.models import ResNeSt
 from mmhsnet.models.backbones.resnest import ResNeStBottleneck
-from mmhsnet.utils.converters import convert_resnest, infer_depth
 from mmhsnet.models.layers import SplitAttentionConv2d
 from mmhsnet.testing import randomize_norms
 from mmhsnet.utils import check_state_dict
+from mmhsnet.utils.converters import convert_resnest, infer_depth
 
 ROOT = Path(__file__).parents[3]
 ATOL = 1e-5

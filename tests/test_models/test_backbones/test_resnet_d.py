@@ -106,7 +106,8 @@ def test_pretrained_argument(family):
 
 @pytest.mark.parametrize('family', FAMILIES)
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(depth=50, out_indices=(4, )), r'out_indices must be a non-empty subset of \[0, 1, 2, 3\]'),
+    (dict(depth=50, out_indices=(4, )),
+     r'out_indices must be a non-empty subset of \[0, 1, 2, 3\]'),
     (dict(depth=50, out_indices=()), r'out_indices must be a non-empty subset'),
     (dict(depth=50, num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(0, 3)),
      r'subset of \[0, 1, 2\]'),
@@ -135,8 +136,8 @@ def test_wrong_input_channels(family):
 
 
 def test_the_skeleton_is_not_a_backbone():
-    from mmhsnet.models.backbones.resnet_d import ResNetD
     import mmhsnet.models.backbones as backbones
+    from mmhsnet.models.backbones.resnet_d import ResNetD
     assert 'ResNetD' not in backbones.__all__
     with pytest.raises(TypeError, match='ResNetD is the skeleton of mmhsnet.HSResNet and '
                        'mmhsnet.ResNeSt, not a backbone'):

@@ -1,6 +1,5 @@
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 from mmhsnet.models.backbones.litehrnet import ShuffleUnit

@@ -29,8 +29,8 @@ def parse_args():
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved (relative paths are under '
-        'work_dir/timestamp for mmdet configs)')
+        help='directory where painted images of every test image will be saved (mmdet and '
+        'mmpose configs put a relative path under work_dir/timestamp)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     return parse_args_with_launch_options(parser)
@@ -43,6 +43,10 @@ def enable_visualization(cfg, args):
                          f'(one of {sorted(_VIS_HOOKS)})')
     switch, out_key = _VIS_HOOKS[hook['type']]
     hook[switch] = True
+    if hook['type'] == 'SegVisualizationHook':
+        # mmseg's hook draws every 50th image unless told otherwise; draw every image, as the
+        # mmdet and mmpose hooks do in testing
+        hook.setdefault('interval', 1)
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time

@@ -81,11 +81,11 @@ def check_pretrained_checkpoints(cfg):
         with DefaultScope.overwrite_default_scope(scope):
             module = ROOT_MODELS.build(module_cfg)
         try:
-            check_pretrained_fits(init_cfg, module)
+            check_pretrained_fits(init_cfg, module, where=where)
         except (ValueError, RuntimeError) as e:
             raise InputError(
-                f'{where}: {e}\n  Point {where}.checkpoint at weights of this model, or train '
-                f'from scratch with --cfg-options {where}=None') from None
+                f'{e}\n  Point {where}.checkpoint at weights of this model, or train from '
+                f'scratch with --cfg-options {where}=None') from None
 
 
 def check_mmhsnet_types(cfg):

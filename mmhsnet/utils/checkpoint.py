@@ -235,7 +235,7 @@ def check_state_dict(state_dict, model, allow_unexpected=False):
     raise ValueError('\n'.join(lines))
 
 
-def check_pretrained_fits(init_cfg, model):
+def check_pretrained_fits(init_cfg, model, where='init_cfg'):
     """Fail when a local ``Pretrained`` checkpoint does not fit ``model``.
 
     mmengine's pretrained initialisation only logs a warning for missing keys and shape
@@ -247,6 +247,7 @@ def check_pretrained_fits(init_cfg, model):
     Args:
         init_cfg (dict | list[dict] | None): The module's ``init_cfg``.
         model (nn.Module): The module.
+        where (str): How the message names the init config. Default: 'init_cfg'.
     """
     for cfg in init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]:
         if not isinstance(cfg, dict) or cfg.get('type') != 'Pretrained':
@@ -257,8 +258,8 @@ def check_pretrained_fits(init_cfg, model):
         try:
             state_dict = unwrap_state_dict(load_weights(ckpt), cfg.get('prefix'))
         except ValueError as e:
-            raise ValueError(f'init_cfg.checkpoint={ckpt!r}: {e}') from None
+            raise ValueError(f'{where}.checkpoint={ckpt!r}: {e}') from None
         try:
             check_state_dict(state_dict, model, allow_unexpected=True)
         except ValueError as e:
-            raise ValueError(f'init_cfg.checkpoint={ckpt!r}: {e}') from None
+            raise ValueError(f'{where}.checkpoint={ckpt!r} does not fit: {e}') from None

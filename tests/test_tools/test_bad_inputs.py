@@ -7,7 +7,10 @@ from conftest import ROOT, run_tool
 
 
 def fails(tool, *args, cwd):
-    return run_tool(ROOT / 'tools' / tool, *args, cwd=cwd, ok=False, timeout=300).stderr
+    """stderr of a tool that must end with an ``error:`` message and exit status 2."""
+    result = run_tool(ROOT / 'tools' / tool, *args, cwd=cwd, ok=False, timeout=300)
+    assert result.returncode == 2 and 'error: ' in result.stderr, result.stderr[-3000:]
+    return result.stderr
 
 
 @pytest.mark.parametrize('addition,message', [
@@ -43,6 +46,23 @@ def test_empty_annotation_file(mini_coco, tmp_path):
     err = fails('test.py', CONFIG, checkpoint, '--work-dir', tmp_path, '--cfg-options',
                 *mini_coco[2], f'test_dataloader.dataset.ann_file={empty}', cwd=tmp_path)
     assert f"test_dataloader.dataset: the annotation file '{empty}' is empty" in err
+
+
+def test_pretrained_checkpoint_that_does_not_fit(mini_coco, tmp_path):
+    """Checked before the Runner builds anything (no log folder), not warned about by mmengine
+    while training goes on with random weights."""
+    from mmhsnet.models import ResNeSt
+    checkpoint = tmp_path / 'resnest50.pth'
+    torch.save({'state_dict': ResNeSt(depth=50).state_dict()}, checkpoint)
+    options = [o for o in mini_coco[2] if not o.startswith('model.backbone.init_cfg')]
+    work_dir = tmp_path / 'work'
+    err = fails('train.py', CONFIG, '--work-dir', work_dir, '--cfg-options', *options,
+                f'model.backbone.init_cfg.checkpoint={checkpoint}', cwd=tmp_path)
+    assert (f"error: model.backbone.init_cfg.checkpoint='{checkpoint}' does not fit: The "
+            'checkpoint does not fit HSResNet(depth=50)') in err
+    assert 'shape mismatches: layer1.0.conv1.weight: checkpoint (64, 64, 1, 1) vs model (88' in err
+    assert '--cfg-options model.backbone.init_cfg=None' in err
+    assert not list(work_dir.glob('*/*.log'))
 
 
 def test_test_checkpoint_and_out_file(mini_coco, tmp_path):

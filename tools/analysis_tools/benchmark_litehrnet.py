@@ -20,14 +20,16 @@ from mmhsnet.testing import randomize_norms
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Benchmark LiteHRNet: mmhsnet vs mmpose')
-    parser.add_argument('--arch', default='18', choices=sorted(LiteHRNet.arch_settings))
-    parser.add_argument('--batch', type=int, default=32)
-    parser.add_argument('--shape', type=int, nargs=2, default=[256, 192], metavar=('H', 'W'))
+    parser.add_argument('--arch', default='18', choices=sorted(LiteHRNet.arch_settings),
+                        help='Lite-HRNet architecture')
+    parser.add_argument('--batch', type=int, default=32, help='batch size')
+    parser.add_argument('--shape', type=int, nargs=2, default=[256, 192], metavar=('H', 'W'),
+                        help='input size')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch.set_num_threads (default: torch\'s choice)')
     parser.add_argument('--warmup', type=int, default=2, help='untimed forwards per model')
     parser.add_argument('--repeats', type=int, default=10, help='timed forwards per model')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0, help='seed of the random weights')
     return parser.parse_args()
 
 

@@ -1,4 +1,6 @@
 """Fixtures and helpers shared by the tests that run our tools as a user does."""
+import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,26 @@ from mmhsnet.testing import make_coco_instances
 ROOT = Path(__file__).parents[1]
 HEADLINE_CONFIG = ROOT / 'configs' / 'faster_rcnn_hsr50_fpn_1x_coco.py'
 MINI_SCALE = (160, 128)
+
+
+def require(module_name):
+    """Import and return ``module_name`` for a test that needs it.
+
+    If the import fails, the test fails when the environment variable ``CI`` is set (to anything
+    but ``''``, ``0``, ``false`` or ``no``): the environment ``bash tools/setup_env.sh`` creates
+    has every package the tests use, so there a missing one is a broken set-up, not a reason to
+    skip. Otherwise the test is skipped. The message names the package either way. Use it
+    instead of ``pytest.importorskip``, which skips silently in CI too.
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        package = module_name.split('.')[0]
+        message = (f'{module_name!r} cannot be imported ({type(exc).__name__}: {exc}); '
+                   f'`bash tools/setup_env.sh` installs {package}')
+        if os.environ.get('CI', '').lower() not in ('', '0', 'false', 'no'):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
 
 
 def run_tool(*args, cwd=None, ok=True, timeout=900, interpreter=sys.executable, env=None):

@@ -2,7 +2,7 @@
 
     # mmhsnet backbones against the default baselines, CPU, fp32
     python tools/analysis_tools/benchmark.py mmhsnet.HSResNet:depth=50 mmhsnet.ResNeSt:depth=50
-    # GPU, fp16 autocast, channels_last, two batch sizes, a plot
+    # GPU, fp16 (models and inputs cast, as deployed), channels_last, two batch sizes, a plot
     python tools/analysis_tools/benchmark.py mmhsnet.HSResNet:depth=50 --device cuda \
         --dtype fp16 --channels-last --batch-sizes 1 64 --plot bench.png
     # also HS-ResNet's fused inference form, as built and with channels padded to multiples of
@@ -52,6 +52,7 @@ TIMM_BASELINES = [
     ('HRNet-W18-small-v2 (timm)', 'timm:hrnet_w18_small_v2'),
 ]
 REFERENCE = 'ResNet-50-D'
+DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 
 def parse_args():
@@ -62,7 +63,11 @@ def parse_args():
                         'only ResNet-50-D)')
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     parser.add_argument('--dtype', choices=['fp32', 'fp16', 'bf16'], default='fp32',
-                        help='fp16 / bf16 run under torch.autocast')
+                        help='fp16 / bf16: every model (its weights and buffers, a fused form\'s '
+                        'too) and the input are cast to it, as a deployment runs')
+    parser.add_argument('--autocast', action='store_true',
+                        help='with --dtype fp16 / bf16: keep the models in fp32 and run them '
+                        'under torch.autocast instead, as mixed-precision training does')
     parser.add_argument('--channels-last', action='store_true',
                         help='models and inputs in channels-last memory')
     parser.add_argument('--batch-sizes', type=int, nargs='+', default=[8],
@@ -104,10 +109,10 @@ def time_forward(model, x, args, warmup=None, repeats=None):
     warmup = args.warmup if warmup is None else warmup
     repeats = args.repeats if repeats is None else repeats
     cuda = x.is_cuda
-    dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}.get(args.dtype)
+    autocast = DTYPES[args.dtype] if args.autocast else None
     times = []
-    with torch.inference_mode(), torch.autocast(x.device.type, dtype=dtype,
-                                                enabled=dtype is not None):
+    with torch.inference_mode(), torch.autocast(x.device.type, dtype=autocast,
+                                                enabled=autocast is not None):
         for i in range(warmup + repeats):
             if cuda:
                 torch.cuda.synchronize()
@@ -132,11 +137,17 @@ def main():
     if device.type == 'cuda':
         torch.backends.cudnn.benchmark = True
     memory_format = torch.channels_last if args.channels_last else torch.contiguous_format
+    if args.autocast and args.dtype == 'fp32':
+        raise InputError('--autocast needs --dtype fp16 or bf16')
+    # the models' and inputs' dtype: cast, unless autocast computes in lower precision
+    dtype = torch.float32 if args.autocast else DTYPES[args.dtype]
+    precision = f'{args.dtype} ({"autocast" if args.autocast else "cast"})' \
+        if args.dtype != 'fp32' else 'fp32'
     models, num_fused = {}, 0
     for label, spec in entries:
         model = build_model(spec)
         params, flops = model_complexity(model, args.shape)
-        model.to(device, memory_format=memory_format)
+        model.to(device, dtype=dtype, memory_format=memory_format)
         model.eval()  # not chained: some toolkit backbones' train() returns None
         models[label] = (model, params, flops)
         if args.deploy is not None and spec in args.models and has_deploy_path(model):
@@ -162,7 +173,8 @@ def main():
     results = {label: {} for label in models}
     notes = []
     for batch in args.batch_sizes:
-        x = torch.rand(batch, 3, *args.shape, device=device).to(memory_format=memory_format)
+        x = torch.rand(batch, 3, *args.shape, device=device).to(
+            dtype=dtype, memory_format=memory_format)
         if args.compile:
             for label, (model, _, _) in models.items():
                 seconds = time_forward(model, x, args, warmup=0, repeats=1)
@@ -177,7 +189,7 @@ def main():
     device_name = (torch.cuda.get_device_name(device) if device.type == 'cuda' else
                    platform.processor() or platform.machine())
     lines = [
-        f'device: {device_name}; torch {torch.__version__}; {args.dtype}'
+        f'device: {device_name}; torch {torch.__version__}; {precision}'
         f'{", channels_last" if args.channels_last else ""}'
         f'{f"; torch.compile {args.compile} ({args.compile_backend})" if args.compile else ""}'
         f'; input {args.shape[0]}x'
@@ -214,7 +226,7 @@ def main():
             ax.annotate(label, (params / 1e6, batch / results[label][batch]), fontsize=7)
         ax.set_xlabel('parameters (M)')
         ax.set_ylabel(f'throughput, batch {batch} (img/s)')
-        ax.set_title(f'{device_name}, {args.dtype}')
+        ax.set_title(f'{device_name}, {precision}')
         fig.tight_layout()
         fig.savefig(args.plot, dpi=150)
 

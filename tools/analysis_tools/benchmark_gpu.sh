@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU measurements of docs/benchmarks.md, every table with its baselines in the same process:
-#   eager_fp16     eager, fp16 autocast: HS-ResNet-50 (reference path and three fused forms),
+#   eager_fp16     eager, fp16 (models cast): HS-ResNet-50 (reference path and three fused forms),
 #                  ResNeSt-50, Lite-HRNet-18 and the baselines
 #   eager_fp32     the same in fp32 (HS-ResNet-50's default fused form only)
 #   compiled_fp16  torch.compile with CUDA graphs (mode reduce-overhead), fp16: HS-ResNet-50

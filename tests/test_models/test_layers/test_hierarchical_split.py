@@ -80,6 +80,13 @@ def test_bad_arguments(kwargs, match):
         HierarchicalSplit(**kwargs)
 
 
+# Fused form against the reference path, max |difference| / max |reference|: measured at most
+# 1.7e-6 over the 48 cases of test_deploy_path_equals_the_reference (the channels_last cases
+# with width 88 and 22; contiguous ones at most 5.2e-7) and 5.6e-7 in the affine-free test
+# (seeded, this CPU, 1 and 2 threads, also seeds 1-4); about 3.5x the worst.
+FUSED_RTOL = 6e-6
+
+
 def fused_copy(module, **kwargs):
     fused = copy.deepcopy(module)
     fused.switch_to_deploy(**kwargs)
@@ -104,7 +111,7 @@ def test_deploy_path_equals_the_reference(scales, width, dilation, channel_multi
         ref = module(x)
         out = fused_copy(module, channel_multiple=channel_multiple, split_x=split_x)(x)
     assert out.shape == ref.shape
-    assert relative_error(out, ref) < 1e-5
+    assert relative_error(out, ref) < FUSED_RTOL
     # the pass-through group is not touched at all
     torch.testing.assert_close(out[:, :width], x[:, :width], rtol=0, atol=0)
 
@@ -159,10 +166,10 @@ def test_deploy_keeps_dtype_and_memory_format_and_folds_affine_free_norms(split_
     with torch.no_grad():
         ref = module(x)
         fused = fused_copy(module, channel_multiple=8, split_x=split_x)
-        assert relative_error(fused(x), ref) < 1e-5
+        assert relative_error(fused(x), ref) < FUSED_RTOL
         double = fused_copy(module.double(), split_x=split_x)
         assert {b.dtype for b in double.buffers()} == {torch.float64}
-        assert relative_error(double(x.double()).float(), ref) < 1e-5
+        assert relative_error(double(x.double()).float(), ref) < FUSED_RTOL
     module = module.float().to(memory_format=torch.channels_last)
     fused = fused_copy(module, split_x=split_x)
     assert all(b.is_contiguous(memory_format=torch.channels_last)

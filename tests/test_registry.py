@@ -1,6 +1,7 @@
 
 import pytest
 import torch.nn as nn
+from conftest import require
 from mmengine.registry import DefaultScope
 
 from mmhsnet.models import HSResNet
@@ -35,7 +36,7 @@ def test_scope():
 @pytest.mark.parametrize('scope', sorted(TOOLKITS))
 def test_prefixed_types_resolve_from_each_toolkit_scope(scope):
     registry_module, own_types = TOOLKITS[scope]
-    toolkit_models = pytest.importorskip(registry_module).MODELS
+    toolkit_models = require(registry_module).MODELS
     with DefaultScope.overwrite_default_scope(scope):
         tiny = toolkit_models.build(dict(type='mmhsnet.TinyTestModule', channels=3))
         assert isinstance(tiny, TinyTestModule) and tiny.conv.in_channels == 3

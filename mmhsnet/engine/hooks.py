@@ -62,10 +62,11 @@ class RandomStateHook(Hook):
     loops). An uninterrupted run restores too, so whatever runs in between (validation,
     logging, saving) cannot change the training's random numbers, and both runs draw the same.
 
-    Exact for dataloaders with ``num_workers=0``, for iteration-based loops with any workers,
-    and for epoch-based loops without ``persistent_workers`` (persistent workers keep their
-    own generators across epochs, which no checkpoint holds).
-    :mod:`tools/train.py <tools.train>` adds this hook to every config that lacks it.
+    Tested exact (tests/test_tools/test_resume.py) with ``num_workers=0`` for both kinds of
+    loop and with non-persistent workers for epoch-based loops; not with
+    ``persistent_workers`` (persistent workers keep their own generators across epochs, which
+    no checkpoint holds). ``tools/train.py`` and ``tools/demo.py`` add this hook to every
+    config that lacks it.
     """
     priority = 'NORMAL'  # after_train_*: before the CheckpointHook ('VERY_LOW') saves
 

@@ -5,7 +5,7 @@ import argparse
 import cv2
 import pytest
 import torch
-from conftest import HEADLINE_CONFIG
+from conftest import HEADLINE_CONFIG, require
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
@@ -16,7 +16,7 @@ from mmhsnet.testing import make_coco_instances
 
 
 def detector_and_dataset(root, classes, opts, train=True):
-    registry = pytest.importorskip('mmdet.registry')
+    registry = require('mmdet.registry')
     cfg = Config.fromfile(HEADLINE_CONFIG)
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)

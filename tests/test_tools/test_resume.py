@@ -46,9 +46,25 @@ def epoch_based_pose(data):
     return cfg, 'epoch_{}.pth', 3
 
 
+def forked_children(pid):
+    """The processes ``pid`` forked and that still run its program (its data-loading workers,
+    not e.g. the ``git`` or ``gcc`` that mmengine's environment report calls), per /proc."""
+    def cmdline(p):
+        with open(f'/proc/{p}/cmdline', 'rb') as f:
+            return f.read()
+    try:
+        with open(f'/proc/{pid}/task/{pid}/children') as f:
+            children = f.read().split()
+        own = cmdline(pid)
+        return {child for child in children if cmdline(child) == own}
+    except OSError:  # one of them ended meanwhile
+        return set()
+
+
 def train(config, work_dir, *args, kill_after=None):
     """Run tools/train.py; with ``kill_after``, SIGKILL it as soon as that checkpoint is the
-    latest one (``last_checkpoint``, written after the checkpoint file)."""
+    latest one (``last_checkpoint``, written after the checkpoint file). Returns the output
+    and, when killed, the processes the run had started until then."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / 'tools' / 'train.py'), str(config), '--work-dir',
          str(work_dir), *args], cwd=work_dir.parent, stdout=subprocess.PIPE,
@@ -59,30 +75,44 @@ def train(config, work_dir, *args, kill_after=None):
         return log
     last = work_dir / 'last_checkpoint'
     deadline = time.monotonic() + 600
+    children = set()
     while not (last.is_file() and last.read_text().strip().endswith(kill_after)):
         assert proc.poll() is None, proc.communicate()[0][-3000:]
         assert time.monotonic() < deadline
+        children |= forked_children(proc.pid)
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
+    # (orphaned workers notice their parent's death within seconds and close the pipe)
     log, _ = proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
-    return log
+    return log, children
 
 
 def weights(path):
     return torch.load(path, map_location='cpu', weights_only=False)['state_dict']
 
 
-@pytest.mark.parametrize('make_cfg', [iter_based_detector, epoch_based_pose])
-def test_resume_after_sigkill_is_bit_identical(make_cfg, mini_data, tmp_path):
+@pytest.mark.parametrize('make_cfg,num_workers', [
+    (iter_based_detector, 0),
+    (epoch_based_pose, 0),
+    # 2 non-persistent workers, started anew every epoch: mmengine's worker_init_fn seeds
+    # their generators (seed + worker id), so a resumed epoch draws what it drew before
+    (epoch_based_pose, 2),
+])
+def test_resume_after_sigkill_is_bit_identical(make_cfg, num_workers, mini_data, tmp_path):
     cfg, ckpt_name, last = make_cfg(mini_data)
+    cfg.train_dataloader.update(num_workers=num_workers, persistent_workers=False)
     config = tmp_path / 'config.py'
     cfg.dump(str(config))
     final = ckpt_name.format(last)
 
     train(config, tmp_path / 'uninterrupted')
     k = ckpt_name.format(last * 2 // 3)  # the 2nd of 3 checkpoints
-    train(config, tmp_path / 'interrupted', kill_after=k)
+    _, children = train(config, tmp_path / 'interrupted', kill_after=k)
+    # the workers (2 per epoch; validation loads in the main process), or none
+    assert len(children) >= num_workers, children
+    if num_workers == 0:
+        assert not children
     assert not (tmp_path / 'interrupted' / final).exists(), 'killed too late to test anything'
     log = train(config, tmp_path / 'interrupted', '--resume')
     assert f'Load checkpoint from {tmp_path / "interrupted" / k}' in log

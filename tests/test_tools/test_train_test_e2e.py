@@ -2,10 +2,9 @@
 import argparse
 import re
 
-import pytest
 import torch
 from conftest import HEADLINE_CONFIG as CONFIG
-from conftest import ROOT, run_tool
+from conftest import ROOT, require, run_tool
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
@@ -47,7 +46,7 @@ def test_missing_pretrained_checkpoint_is_a_clear_message(mini_coco, tmp_path):
 
 def test_loss_decreases_on_a_repeated_batch(mini_coco):
     """The detector with an HS-ResNet backbone can learn: a few SGD steps on one batch."""
-    registry = pytest.importorskip('mmdet.registry')
+    registry = require('mmdet.registry')
     cfg = Config.fromfile(CONFIG)
     # the same --cfg-options as the CLI runs, parsed the same way
     parser = argparse.ArgumentParser()

@@ -1,3 +1,4 @@
+import copy
 import os
 import pickle
 
@@ -50,16 +51,20 @@ class CodeInPickle:
 
 
 class RecordStart(Hook):
-    """Records where training starts (after any resume)."""
+    """Records where training starts (after any resume): iteration, weight, optimizer state."""
 
     def before_train(self, runner):
         self.iter = runner.iter
         self.weight = runner.model.linear.weight.detach().clone()
+        self.optimizer = copy.deepcopy(runner.optim_wrapper.optimizer.state_dict())
 
 
 def make_runner(work_dir, max_iters, resume=False, hooks=()):
+    with torch.random.fork_rng(devices=[]):  # the same initial weights in every run
+        torch.manual_seed(0)
+        model = ToyModel()
     return Runner(
-        model=ToyModel(),
+        model=model,
         work_dir=str(work_dir),
         train_dataloader=dict(
             dataset=ToyDataset(),
@@ -96,11 +101,24 @@ def test_runner_resumes_from_its_own_checkpoint(tmp_path):
     assert start.iter == 2 and torch.equal(start.weight, weights_at_2)
     assert resumed.iter == 4
     assert (tmp_path / 'iter_4.pth').is_file()
-    # the optimizer state came back too: momentum buffers exist from the start
+    # the optimizer state came back too: before its first step the resumed run holds the SGD
+    # momentum buffers of the first run's two steps (the same values as in iter_2.pth)
+    saved = torch.load(ckpt, weights_only=False)['optimizer']['state']
+    restored = start.optimizer['state']
+    assert sorted(restored) == sorted(saved) == [0, 1]  # linear.weight, linear.bias
+    for i in saved:
+        buffer = restored[i]['momentum_buffer']
+        assert torch.equal(buffer, saved[i]['momentum_buffer'])
+        assert buffer.abs().sum() > 0
+    # and it is used: the resumed run ends where an uninterrupted 4-iteration run ends (a run
+    # resumed with fresh momentum would end elsewhere)
+    uninterrupted = make_runner(tmp_path / 'uninterrupted', max_iters=4)
+    uninterrupted.train()
+    for name, value in uninterrupted.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[name], value), name
     assert not torch.equal(resumed.model.linear.weight, weights_at_2)
     state = torch.load(tmp_path / 'iter_4.pth', weights_only=False)
     assert state['meta']['iter'] == 4
-    assert 'state' in state['optimizer'] and state['optimizer']['state']
 
 
 def test_the_fix_is_limited_to_runner_load_checkpoint(tmp_path):
@@ -164,9 +182,9 @@ def test_pretrained_checkpoint_of_another_architecture_is_refused(tmp_path):
     with pytest.raises(ValueError) as err:
         model.init_weights()
     message = str(err.value)
-    assert message.startswith(f"init_cfg.checkpoint='{other}': The checkpoint does not fit "
-                              'HSResNet(depth=50): blocks per stage in the checkpoint (3, 4, 6), '
-                              'in the model (3, 4, 6).')
+    assert message.startswith(f"init_cfg.checkpoint='{other}' does not fit: The checkpoint does "
+                              'not fit HSResNet(depth=50): blocks per stage in the checkpoint '
+                              '(3, 4, 6), in the model (3, 4, 6).')
     assert 'missing keys: layer1.0.conv2.convs.0.conv.weight' in message
     assert 'unexpected keys: layer1.0.conv2.conv.weight' in message
     assert (f"shape mismatches: layer1.0.conv1.weight: checkpoint "

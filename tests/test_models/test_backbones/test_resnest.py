@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import require
 
 from mmhsnet.models import ResNeSt
 from mmhsnet.models.backbones.resnest import ResNeStBottleneck
@@ -75,7 +76,7 @@ def official_features(model, x):
 
 
 def test_equals_official_resnest50_after_conversion():
-    official = pytest.importorskip('resnest.torch')
+    official = require('resnest.torch')
     theirs = randomize_norms(official.resnest50()).eval()
     state_dict, unconverted, layout = convert_resnest(theirs.state_dict())
     assert layout == 'official' and unconverted == ['fc.weight', 'fc.bias']
@@ -88,7 +89,7 @@ def test_equals_official_resnest50_after_conversion():
 
 
 def test_equals_timm_resnest50d_after_conversion():
-    timm = pytest.importorskip('timm')
+    timm = require('timm')
     theirs = randomize_norms(timm.create_model('resnest50d', pretrained=False)).eval()
     state_dict, _, layout = convert_resnest({'state_dict': theirs.state_dict()})
     assert layout == 'official'
@@ -141,7 +142,7 @@ def test_bad_arguments(kwargs, match):
 
 
 def test_converter_refuses_another_depth():
-    official = pytest.importorskip('resnest.torch')
+    official = require('resnest.torch')
     state_dict, _, _ = convert_resnest(official.resnest101().state_dict())
     with pytest.raises(ValueError) as err:
         check_state_dict(state_dict, ResNeSt(depth=50))
@@ -152,7 +153,7 @@ def test_converter_refuses_another_depth():
 
 
 def test_converter_cli(tmp_path):
-    official = pytest.importorskip('resnest.torch')
+    official = require('resnest.torch')
     src = tmp_path / 'resnest50-official.pth'
     theirs = randomize_norms(official.resnest50())
     torch.save(theirs.state_dict(), src)

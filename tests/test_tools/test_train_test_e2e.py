@@ -34,6 +34,22 @@ def test_train_then_test_prints_coco_metrics(mini_coco, tmp_path):
     assert out.is_file()
 
 
+def test_resume_from_a_given_checkpoint(mini_coco, tmp_path):
+    """``--resume CKPT`` continues from that checkpoint, not from the work directory's latest."""
+    _, _, opts = mini_coco
+    first, second = tmp_path / 'first', tmp_path / 'second'
+    run([ROOT / 'tools' / 'train.py', CONFIG, '--work-dir', first, '--cfg-options', *opts],
+        cwd=tmp_path)
+    # a second work directory, one more epoch, resumed from the first run's checkpoint
+    log = run([ROOT / 'tools' / 'train.py', CONFIG, '--work-dir', second, '--resume',
+               first / 'epoch_1.pth', '--cfg-options', *opts, 'train_cfg.max_epochs=2'],
+              cwd=tmp_path)
+    assert f'Load checkpoint from {first / "epoch_1.pth"}' in log, log[-3000:]
+    assert 'resumed epoch: 1, iter: 2' in log, log[-3000:]
+    assert 'Epoch(train) [1]' not in log and re.search(r'Epoch\(train\) \[2\]\[2/2\]', log)
+    assert sorted(p.name for p in second.glob('*.pth')) == ['epoch_2.pth']
+
+
 def test_missing_pretrained_checkpoint_is_a_clear_message(mini_coco, tmp_path):
     opts = [o for o in mini_coco[2] if not o.startswith('model.backbone.init_cfg')]
     result = run_tool(ROOT / 'tools' / 'train.py', CONFIG, '--work-dir', tmp_path,

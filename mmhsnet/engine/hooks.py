@@ -3,7 +3,8 @@ import random
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.hooks import CheckpointHook, Hook
 
 from ..registry import HOOKS
 
@@ -62,8 +63,11 @@ class RandomStateHook(Hook):
     loops). An uninterrupted run restores too, so whatever runs in between (validation,
     logging, saving) cannot change the training's random numbers, and both runs draw the same.
 
-    Tested exact (tests/test_tools/test_resume.py) with ``num_workers=0`` for both kinds of
-    loop and with non-persistent workers for epoch-based loops; not with
+    In distributed training every rank's generators are saved (``'random_states'``, gathered
+    where the CheckpointHook may save) and each rank restores its own; resuming with another
+    number of processes logs a warning. Tested exact (tests/test_tools/test_resume.py) with
+    ``num_workers=0`` for both kinds of loop, with non-persistent workers for epoch-based
+    loops, and on two processes (one killed); not with
     ``persistent_workers`` (persistent workers keep their own generators across epochs, which
     no checkpoint holds). ``tools/train.py`` and ``tools/demo.py`` add this hook to every
     config that lacks it.
@@ -71,21 +75,45 @@ class RandomStateHook(Hook):
     priority = 'NORMAL'  # after_train_*: before the CheckpointHook ('VERY_LOW') saves
 
     def __init__(self):
-        self.state = None
+        self.state = None  # this process's
+        self.states = None  # every rank's, gathered where a checkpoint may be saved
+
+    def _record(self, runner, checkpoint_may_follow):
+        self.state = get_random_state()
+        # Only rank 0 saves checkpoints, but every rank draws its own random numbers: gather
+        # them (a collective, so on every rank) whenever the CheckpointHook may save next.
+        if get_world_size() > 1 and checkpoint_may_follow:
+            self.states = all_gather_object(self.state)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.state = get_random_state()
+        hook = next((h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        saves = hook is None or not hook.by_epoch and (
+            hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
+            or hook.save_last and hook.is_last_train_iter(runner))
+        self._record(runner, saves)
 
     def after_train_epoch(self, runner):
-        self.state = get_random_state()
+        self._record(runner, True)
 
     def before_save_checkpoint(self, runner, checkpoint):
         if self.state is not None:
             checkpoint['random_state'] = self.state
+        if get_world_size() > 1 and self.states is not None:
+            checkpoint['random_states'] = self.states
 
     def after_load_checkpoint(self, runner, checkpoint):
         # Only called when resuming (Runner.resume), not for load_from.
+        states, world_size = checkpoint.get('random_states'), get_world_size()
+        if states is not None and len(states) == world_size:
+            self.state = states[get_rank()]
+            return
         self.state = checkpoint.get('random_state')
+        saved = len(states) if states is not None else 1
+        if self.state is not None and saved != world_size:
+            runner.logger.warning(
+                f'RandomStateHook: the checkpoint holds the random states of {saved} '
+                f'process(es), this run has {world_size}: every process continues from rank '
+                "0's, so the run is not the one an uninterrupted run would have been")
 
     def before_train_epoch(self, runner):
         loop = runner.train_loop

@@ -3,7 +3,7 @@
 Semantics of the official code (zhanghang1989/ResNeSt): radix 2, cardinality 1, bottleneck
 width 64, deep stem, average-pool shortcut and ``avd`` (a 3×3 average pool after the split
 attention does the striding). State-dict keys are mmdet's ``ResNeSt``; see
-:mod:`mmhsnet.models.converters.resnest` for the official, timm and mmpose layouts.
+:mod:`mmhsnet.utils.converters.resnest` for the official, timm and mmpose layouts.
 """
 import math
 

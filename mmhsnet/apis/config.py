@@ -43,22 +43,15 @@ def load_config(config, cfg_options=None, work_dir=None, launcher='none'):
     return cfg
 
 
-def _pretrained_modules(node, path='model'):
+def _pretrained_modules(model):
     """``(path, module config, Pretrained init config)`` of every module of a model config
     that is initialised from a local checkpoint file."""
-    if isinstance(node, dict):
-        init_cfgs = node.get('init_cfg')
+    for path, node in iter_key(model, 'init_cfg', 'model'):
+        init_cfgs = node['init_cfg']
         for init_cfg in init_cfgs if isinstance(init_cfgs, (list, tuple)) else [init_cfgs]:
             if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained' \
                     and '://' not in str(init_cfg.get('checkpoint', '')):
                 yield path, node, init_cfg
-        children = ((f'{path}.{k}', v) for k, v in node.items() if k != 'init_cfg')
-    elif isinstance(node, (list, tuple)):
-        children = ((f'{path}[{i}]', v) for i, v in enumerate(node))
-    else:
-        return
-    for where, child in children:
-        yield from _pretrained_modules(child, where)
 
 
 def check_pretrained_checkpoints(cfg):
@@ -96,7 +89,8 @@ def check_mmhsnet_types(cfg):
     for key, registry in registries.items():
         registry.import_from_location()
         known = sorted(registry.module_dict)
-        for where, type_ in iter_key(cfg.get(key), 'type', key):
+        for where, node in iter_key(cfg.get(key), 'type', key):
+            type_ = node['type']
             scope, _, name = str(type_).rpartition('.')
             if scope == 'mmhsnet' and name not in registry.module_dict:
                 close = difflib.get_close_matches(name, known, n=1)

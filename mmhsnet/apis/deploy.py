@@ -4,15 +4,11 @@ import numpy as np
 import torch
 
 
-def _deploy_roots(model):
-    """The outermost submodules of ``model`` (itself included) with ``switch_to_deploy``."""
-    roots = []
-    for name, module in model.named_modules():
-        if hasattr(module, 'switch_to_deploy') and not any(
-                name == root or name.startswith(root + '.') if root else True
-                for root, _ in roots):
-            roots.append((name, module))
-    return [module for _, module in roots]
+def _deploy_roots(module):
+    """The outermost submodules of ``module`` (itself included) with ``switch_to_deploy``."""
+    if hasattr(module, 'switch_to_deploy'):
+        return [module]
+    return [root for child in module.children() for root in _deploy_roots(child)]
 
 
 def has_deploy_path(model):

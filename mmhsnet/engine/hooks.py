@@ -78,22 +78,26 @@ class RandomStateHook(Hook):
         self.state = None  # this process's
         self.states = None  # every rank's, gathered where a checkpoint may be saved
 
-    def _record(self, runner, checkpoint_may_follow):
+    def _record(self, gather):
         self.state = get_random_state()
-        # Only rank 0 saves checkpoints, but every rank draws its own random numbers: gather
-        # them (a collective, so on every rank) whenever the CheckpointHook may save next.
-        if get_world_size() > 1 and checkpoint_may_follow:
+        if gather:  # a collective: every rank calls it at the same step
             self.states = all_gather_object(self.state)
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+    @staticmethod
+    def _checkpoint_may_follow(runner):
+        """Whether the CheckpointHook may save after this iteration (its own test)."""
         hook = next((h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
-        saves = hook is None or not hook.by_epoch and (
+        return hook is None or not hook.by_epoch and (
             hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
             or hook.save_last and hook.is_last_train_iter(runner))
-        self._record(runner, saves)
+
+    # Only rank 0 saves checkpoints, but every rank draws its own random numbers: in
+    # distributed runs they are gathered whenever the CheckpointHook may save next.
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self._record(get_world_size() > 1 and self._checkpoint_may_follow(runner))
 
     def after_train_epoch(self, runner):
-        self._record(runner, True)
+        self._record(get_world_size() > 1)
 
     def before_save_checkpoint(self, runner, checkpoint):
         if self.state is not None:

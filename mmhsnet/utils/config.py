@@ -2,11 +2,12 @@
 
 
 def iter_key(node, key, path):
-    """``(path, value)`` of every ``key`` in the dicts of a nested config (not looking inside
-    the values of ``key`` itself), e.g. ``('model.backbone', {...})`` for ``'init_cfg'``."""
+    """``(path, dict)`` of every dict of a nested config that has ``key`` (not looking inside
+    the values of ``key`` itself), e.g. ``('model.backbone', model.backbone)`` for
+    ``'init_cfg'``."""
     if isinstance(node, dict):
         if key in node:
-            yield path, node[key]
+            yield path, node
         for name, value in node.items():
             if name != key:
                 yield from iter_key(value, key, f'{path}.{name}')

@@ -139,8 +139,9 @@ class HierarchicalSplit(BaseModule):
         ]
         return rows, cols
 
-    def _set_fused(self, weights, biases):
-        """Register each group's fused conv (weights ``(rows, cols, 3, 3)``) as buffers."""
+    def _set_fused(self, weights, biases, memory_format=torch.contiguous_format):
+        """Register each group's fused conv (weights ``(rows, cols, 3, 3)``, stored in
+        ``memory_format``) as buffers."""
         width = self.width
         if self.split_x:
             buffers = dict(x_weight=torch.cat([w[:, :width] for w in weights]),
@@ -150,7 +151,9 @@ class HierarchicalSplit(BaseModule):
             buffers = {f'weight{i}': w for i, w in enumerate(weights)}
             buffers.update({f'bias{i}': b for i, b in enumerate(biases)})
         for name, tensor in buffers.items():
-            self.register_buffer(name, tensor.clone())
+            self.register_buffer(
+                name, tensor.clone(memory_format=memory_format if tensor.dim() == 4 else
+                                   torch.preserve_format))
 
     def check_deploy(self, channel_multiple=None, split_x=None):
         """Raise ValueError if :meth:`switch_to_deploy` cannot switch with these arguments
@@ -210,10 +213,8 @@ class HierarchicalSplit(BaseModule):
             weights[-1][:c, :c] = weight
             biases.append(bias.new_zeros(rows[i]))
             biases[-1][:c] = bias
-        self._set_fused([w.to(source.dtype) for w in weights], [b.to(source.dtype) for b in biases])
-        for name, buffer in self.named_buffers(recurse=False):
-            if buffer.dim() == 4:
-                setattr(self, name, buffer.contiguous(memory_format=memory_format))
+        self._set_fused([w.to(source.dtype) for w in weights],
+                        [b.to(source.dtype) for b in biases], memory_format)
         del self.convs
         self.deploy = True
 

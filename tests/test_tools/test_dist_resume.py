@@ -2,6 +2,7 @@
 the 2nd of 3 epoch checkpoints, the job restarted with ``--resume``: it ends with the weights of
 an uninterrupted two-process run, bit for bit (every rank restores its own random state)."""
 import os
+import socket
 import subprocess
 import sys
 
@@ -14,8 +15,14 @@ from mmhsnet.testing import make_all, use_mini_data
 CONFIG = ROOT / 'configs' / 'faster_rcnn_hsr50_fpn_1x_coco.py'
 
 
-def dist_train(config, work_dir, *args, port):
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(port),
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def dist_train(config, work_dir, *args):
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / 'tests' / 'helpers'),
                                                         os.environ.get('PYTHONPATH')])))
     return subprocess.run(['bash', ROOT / 'tools' / 'dist_train.sh', config, '2', '--work-dir',
@@ -40,13 +47,14 @@ def test_one_rank_killed_then_resumed(tmp_path):
     killing = tmp_path / 'killing.py'
     cfg.dump(killing)
 
-    result = dist_train(plain, tmp_path / 'uninterrupted', port=29541)
+    result = dist_train(plain, tmp_path / 'uninterrupted')
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
-    result = dist_train(killing, tmp_path / 'interrupted', port=29542)
-    assert result.returncode != 0  # rank 1 died; torchrun stopped the job
-    assert not (tmp_path / 'interrupted' / 'epoch_3.pth').exists()
-    assert (tmp_path / 'interrupted' / 'epoch_2.pth').exists()
-    result = dist_train(plain, tmp_path / 'interrupted', '--resume', port=29543)
+    result = dist_train(killing, tmp_path / 'interrupted')
+    log = (result.stdout + result.stderr)[-3000:]
+    assert result.returncode != 0, log  # rank 1 died; torchrun stopped the job
+    assert not (tmp_path / 'interrupted' / 'epoch_3.pth').exists(), log
+    assert (tmp_path / 'interrupted' / 'epoch_2.pth').exists(), log
+    result = dist_train(plain, tmp_path / 'interrupted', '--resume')
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     assert 'resumed epoch: 2' in log, log[-3000:]

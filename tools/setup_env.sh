@@ -40,11 +40,12 @@ check_imports() {
   "$VPY" - <<'PY'
 import mmcv, mmengine, torch, torchvision
 from mmcv.ops import nms, roi_align  # compiled ops
-import mmdet, mmseg, mmpose, mmhsnet.models
+import mmdet, mmseg, mmpose, mmpretrain, mmhsnet.models
 assert mmcv.__version__ == '2.1.0', mmcv.__version__
 print(f'torch {torch.__version__}, torchvision {torchvision.__version__}, mmengine {mmengine.__version__}, '
       f'mmcv {mmcv.__version__} (ops), mmdet {mmdet.__version__}, mmseg {mmseg.__version__}, '
-      f'mmpose {mmpose.__version__}, mmhsnet {mmhsnet.__version__}')
+      f'mmpose {mmpose.__version__}, mmpretrain {mmpretrain.__version__}, '
+      f'mmhsnet {mmhsnet.__version__}')
 PY
 }
 # The stamp records what was installed; any change to the requirements, setup.py or this script
@@ -110,7 +111,7 @@ else
   install_mmcv_wheel "$CACHE"
 fi
 
-step "mmdet, mmsegmentation and the dependencies of mmpose"
+step "mmdet, mmsegmentation, mmpretrain and the dependencies of mmpose"
 pip_install -r requirements/optional.txt
 
 step "mmpose (without its undeclared-unused chumpy dependency)"

@@ -7,8 +7,8 @@ import argparse
 import os.path as osp
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.apis import (InputError, build_runner, check_config, cli_main, load_config,
-                          parse_args_with_launch_options)
+from mmhsnet.apis import (InputError, add_published_result_hook, build_runner, check_config,
+                          cli_main, load_config, parse_args_with_launch_options)
 
 # How each toolkit's visualization hook is switched on and told where to save pictures.
 _VIS_HOOKS = {
@@ -75,6 +75,7 @@ def main():
         cfg.test_evaluator = [*evaluator, dump] if isinstance(evaluator, list) else [
             evaluator, dump]
 
+    add_published_result_hook(cfg)
     check_config(cfg, ('test', ))
     runner = build_runner(cfg)
     runner.test()

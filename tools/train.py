@@ -6,8 +6,9 @@
 import argparse
 
 import mmhsnet  # noqa: F401  (applies the checkpoint-loading fix, see mmhsnet/utils/checkpoint.py)
-from mmhsnet.apis import (InputError, add_random_state_hook, build_runner, check_config, cli_main,
-                          load_config, parse_args_with_launch_options)
+from mmhsnet.apis import (InputError, add_published_result_hook, add_random_state_hook,
+                          build_runner, check_config, cli_main, load_config,
+                          parse_args_with_launch_options)
 
 
 def parse_args():
@@ -50,6 +51,7 @@ def main():
 
     # Resuming gives the weights an uninterrupted run would have (see mmhsnet/engine/hooks.py).
     add_random_state_hook(cfg)
+    add_published_result_hook(cfg)
 
     check_config(cfg, ('train', 'val'))
     runner = build_runner(cfg)

@@ -4,3 +4,6 @@
 _base_ = './deeplabv3plus_hsr50-d8_4xb2-80k_cityscapes-512x1024.py'
 
 model = dict(backbone=_base_.hsresnet101)
+
+# No published result for this combination.
+published = None

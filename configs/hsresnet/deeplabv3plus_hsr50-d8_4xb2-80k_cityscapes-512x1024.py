@@ -23,3 +23,12 @@ model = dict(
         norm_cfg=norm_cfg,
         norm_eval=False,
         style='pytorch'))
+
+# The published result this config is meant to reproduce (metric key and scale of its
+# evaluator): tools/train.py (last validation) and tools/test.py log ours beside it.
+published = [
+    dict(
+        metric='mIoU',
+        value=79.8,
+        source='HS-ResNet paper (arXiv 2010.07621), DeepLabv3+, Cityscapes val'),
+]

@@ -4,3 +4,6 @@
 _base_ = './faster-rcnn_hsr50_fpn_1x_coco.py'
 
 model = dict(backbone=_base_.hsresnet101)
+
+# No published result for this combination.
+published = None

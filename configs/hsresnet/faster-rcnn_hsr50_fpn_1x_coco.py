@@ -19,3 +19,12 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch'))
+
+# The published result this config is meant to reproduce (metric key and scale of its
+# evaluator): tools/train.py (last validation) and tools/test.py log ours beside it.
+published = [
+    dict(
+        metric='coco/bbox_mAP',
+        value=0.416,
+        source='HS-ResNet paper (arXiv 2010.07621), Faster R-CNN + FPN 1x, COCO'),
+]

@@ -18,3 +18,6 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch'))
+
+# No published result for this combination.
+published = None

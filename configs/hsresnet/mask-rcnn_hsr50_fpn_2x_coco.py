@@ -13,3 +13,16 @@ param_scheduler = [
         milestones=[16, 22],
         gamma=0.1)
 ]
+
+# The published result this config is meant to reproduce (metric key and scale of its
+# evaluator): tools/train.py (last validation) and tools/test.py log ours beside it.
+published = [
+    dict(
+        metric='coco/bbox_mAP',
+        value=0.431,
+        source='HS-ResNet paper (arXiv 2010.07621), Mask R-CNN + FPN 2x, COCO'),
+    dict(
+        metric='coco/segm_mAP',
+        value=0.38,
+        source='HS-ResNet paper (arXiv 2010.07621), Mask R-CNN + FPN 2x, COCO'),
+]

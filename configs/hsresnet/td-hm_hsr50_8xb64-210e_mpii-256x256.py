@@ -15,3 +15,6 @@ model = dict(
         _delete_=True,  # replaces mmpose's ResNet, none of its arguments kept
         out_indices=(3, ),
         norm_eval=False))
+
+# No published result for this combination.
+published = None

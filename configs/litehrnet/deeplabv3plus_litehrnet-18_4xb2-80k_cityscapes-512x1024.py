@@ -23,3 +23,6 @@ model = dict(
         input_transform='resize_concat',
         c1_in_channels=channels[0]),
     auxiliary_head=dict(in_channels=channels[2], in_index=2))
+
+# No published result for this combination.
+published = None

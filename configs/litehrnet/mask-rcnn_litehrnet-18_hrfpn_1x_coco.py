@@ -12,3 +12,6 @@ model = dict(
         out_indices=(0, 1, 2, 3),
         norm_eval=False),
     neck=dict(in_channels=[40, 80, 160, 320]))
+
+# No published result for this combination.
+published = None

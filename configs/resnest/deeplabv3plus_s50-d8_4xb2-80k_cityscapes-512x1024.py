@@ -13,3 +13,6 @@ model = dict(
         reduction_factor=4,
         avg_down_stride=True,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnest50')))
+
+# No published result for this combination.
+published = None

@@ -11,3 +11,6 @@ model = dict(
         out_indices=(3, ),
         norm_eval=False,
         init_cfg=dict(type='Pretrained', checkpoint='open-mmlab://resnest50')))
+
+# No published result for this combination.
+published = None

@@ -9,12 +9,14 @@ from .deploy import (compare_outputs, export_onnx, has_deploy_path, run_compiled
 from .errors import InputError, cli_main
 from .models import (add_deploy_argument, add_model_argument, build_model, build_registered,
                      model_complexity, parse_kwargs, parse_spec)
-from .runner import add_random_state_hook, build_runner, parse_args_with_launch_options
+from .runner import (add_published_result_hook, add_random_state_hook, build_runner,
+                     parse_args_with_launch_options)
 
 __all__ = [
     'check_config', 'check_data_paths', 'check_mmhsnet_types', 'check_pretrained_checkpoints',
     'load_config', 'compare_outputs', 'export_onnx', 'has_deploy_path', 'run_compiled',
     'run_onnx', 'switch_to_deploy', 'InputError', 'cli_main', 'add_deploy_argument',
     'add_model_argument', 'build_model', 'build_registered', 'model_complexity', 'parse_kwargs',
-    'parse_spec', 'add_random_state_hook', 'build_runner', 'parse_args_with_launch_options'
+    'parse_spec', 'add_published_result_hook', 'add_random_state_hook', 'build_runner',
+    'parse_args_with_launch_options'
 ]

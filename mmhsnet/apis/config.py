@@ -6,6 +6,7 @@ Nothing here imports mmdet, mmseg or mmpose: the config's ``default_scope`` deci
 toolkit a model is built from.
 """
 import difflib
+import os
 import os.path as osp
 
 from mmengine.config import Config
@@ -100,32 +101,91 @@ def check_mmhsnet_types(cfg):
                     f"mmhsnet's {registry.name}s are: {', '.join(known)}")
 
 
+def _dataset_path(dataset):
+    """``(key, path)`` of what a dataset reads first: its annotation file, or (without one) its
+    image folder; None when neither is named."""
+    if dataset.get('ann_file'):
+        return 'ann_file', dataset['ann_file']
+    prefix = dataset.get('data_prefix') or {}
+    if isinstance(prefix, str):  # mmpretrain's datasets
+        return 'data_prefix', prefix
+    if dataset.get('split'):  # mmpretrain's ImageNet: <data_root>/<split>/
+        return 'split', dataset['split']
+    key = next((k for k in ('img', 'img_path') if prefix.get(k)), None)
+    return None if key is None else (f'data_prefix.{key}', prefix[key])
+
+
+_IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif')
+
+
+def _check_classification_layout(dataset, where, num_classes):
+    """mmpretrain's ImageNet layout: ``<data_root>/<split>/`` with ``meta/<split>.txt`` lines
+    ``path label``, or one sub-folder per class without a list."""
+    data_root = dataset.get('data_root') or ''
+    split = dataset.get('split') or ''
+    prefix = dataset.get('data_prefix') or split
+    if not isinstance(prefix, str):
+        return
+    folder = osp.join(data_root, prefix)
+    ann_file = dataset.get('ann_file') or (f'meta/{split}.txt' if split else '')
+    ann_path = osp.join(data_root, ann_file) if ann_file else ''
+    if not dataset.get('ann_file') and ann_path and not osp.isfile(ann_path):
+        ann_path = ''  # mmpretrain then reads the classes from the sub-folders
+    if not ann_path:
+        entries = sorted(os.listdir(folder))
+        if not any(osp.isdir(osp.join(folder, e)) for e in entries):
+            images = [e for e in entries if e.lower().endswith(_IMAGE_EXTENSIONS)]
+            raise InputError(
+                f'{where}: {folder!r} holds {len(images)} images and no class folders, and '
+                f'there is no {osp.join(data_root, ann_file or "meta/<split>.txt")!r} that '
+                "labels them.\n  ImageNet's layout: meta/<split>.txt with one 'path label' "
+                'line per image, or one sub-folder of images per class')
+        return
+    with open(ann_path, encoding='utf-8') as f:
+        lines = [line.split() for line in f if line.strip()]
+    bad = next((i for i, parts in enumerate(lines)
+                if len(parts) != 2 or not parts[1].lstrip('-').isdigit()), None)
+    if bad is not None:
+        raise InputError(
+            f'{where}: line {bad + 1} of {ann_path!r} is {" ".join(lines[bad])!r}; each line '
+            "must be 'path label' (an image path relative to "
+            f'{folder!r} and an integer class index)')
+    if not lines:
+        raise InputError(f'{where}: the annotation file {ann_path!r} is empty')
+    first = osp.join(folder, lines[0][0])
+    if not osp.isfile(first):
+        raise InputError(
+            f'{where}: {ann_path!r} lists {lines[0][0]!r}, which is not in {folder!r}: '
+            'data_root, split or data_prefix does not match the layout of the list')
+    labels = [int(parts[1]) for parts in lines]
+    if num_classes is not None and not 0 <= min(labels) <= max(labels) < num_classes:
+        raise InputError(
+            f'{where}: {ann_path!r} has labels {min(labels)}..{max(labels)}, the model\'s head '
+            f'predicts {num_classes} classes (model.head.num_classes): they must be in '
+            f'0..{num_classes - 1}')
+
+
 def check_data_paths(cfg, splits):
     """Fail with advice when a dataset's annotation file (or, without one, its image folder)
-    is missing or empty, before the Runner builds anything.
+    is missing or empty, before the Runner builds anything; for mmpretrain's datasets, also
+    when the folder is not in ImageNet's layout or the labels do not fit the head.
 
     Args:
         cfg (Config): The config.
         splits (Sequence[str]): The dataloaders to check, e.g. ``('train', 'val')``.
     """
+    head = (cfg.get('model') or {}).get('head')
+    num_classes = head.get('num_classes') if isinstance(head, dict) else None
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
         if not loader or (split != 'train' and not cfg.get(f'{split}_cfg')):
             continue
         for dataset in leaf_datasets(loader.get('dataset')):
             data_root = dataset.get('data_root') or ''
-            ann_file = dataset.get('ann_file')
-            if ann_file:
-                key, path = 'ann_file', ann_file
-            else:
-                prefix = dataset.get('data_prefix') or {}
-                if isinstance(prefix, str):  # mmpretrain's datasets
-                    key, path = 'data_prefix', prefix
-                else:
-                    key = next((k for k in ('img', 'img_path') if prefix.get(k)), None)
-                    if key is None:
-                        continue
-                    key, path = f'data_prefix.{key}', prefix[key]
+            found = _dataset_path(dataset)
+            if found is None:
+                continue
+            key, path = found
             if '://' in str(path) or '://' in str(data_root):
                 continue
             full = path if osp.isabs(path) else osp.join(data_root, path)
@@ -139,6 +199,8 @@ def check_data_paths(cfg, splits):
                     'make_mini_datasets.py data/mini')
             if osp.isfile(full) and osp.getsize(full) == 0:
                 raise InputError(f'{where}: the annotation file {full!r} is empty')
+            if cfg.get('default_scope') == 'mmpretrain':
+                _check_classification_layout(dataset, where, num_classes)
 
 
 def check_config(cfg, splits):

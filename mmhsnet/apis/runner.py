@@ -8,6 +8,7 @@ from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from ..engine import check_published
 from .errors import InputError
 
 
@@ -19,6 +20,26 @@ def add_random_state_hook(cfg):
     if not any(isinstance(hook, dict) and str(hook.get('type')).endswith('RandomStateHook')
                for hook in hooks):
         cfg.custom_hooks = [*hooks, dict(type='mmhsnet.RandomStateHook')]
+
+
+def add_published_result_hook(cfg):
+    """Add ``mmhsnet.PublishedResultHook`` when the config records the published result it is
+    meant to reproduce (its ``published`` entry): the last validation and a test then log ours
+    beside it.
+
+    Raises:
+        InputError: ``published`` is malformed.
+    """
+    try:
+        published = check_published(cfg.get('published'))
+    except ValueError as e:
+        raise InputError(f'the config\'s {e}') from None
+    hooks = cfg.get('custom_hooks') or []
+    if published and not any(isinstance(hook, dict) and
+                             str(hook.get('type')).endswith('PublishedResultHook')
+                             for hook in hooks):
+        cfg.custom_hooks = [*hooks, dict(type='mmhsnet.PublishedResultHook',
+                                         published=published)]
 
 
 def _setup_cpu_distributed(cfg):

@@ -1,4 +1,4 @@
 """Training-loop additions for mmengine's Runner (hooks)."""
-from .hooks import RandomStateHook
+from .hooks import PublishedResultHook, RandomStateHook, check_published, format_published
 
-__all__ = ['RandomStateHook']
+__all__ = ['PublishedResultHook', 'RandomStateHook', 'check_published', 'format_published']

@@ -127,3 +127,83 @@ class RandomStateHook(Hook):
                                                           runner.iter, self)
         elif self.state is not None:
             set_random_state(self.state)
+
+
+def check_published(published):
+    """Check a config's ``published`` entry and return it as a list.
+
+    Args:
+        published (dict | list[dict] | None): ``dict(metric=KEY, value=NUMBER, source=TEXT)``
+            or a list of them: the published result a config is meant to reproduce, with the
+            metric key of the config's evaluator (e.g. ``'coco/bbox_mAP'``) and the value in
+            its scale (COCO AP in [0, 1], mIoU and top-1 in percent).
+
+    Returns:
+        list[dict]: The entries.
+
+    Raises:
+        ValueError: An entry lacks a key or its value is not a number.
+    """
+    entries = [] if published is None else (
+        list(published) if isinstance(published, (list, tuple)) else [published])
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) != {'metric', 'value', 'source'} or \
+                isinstance(entry['value'], bool) or \
+                not isinstance(entry['value'], (int, float)) or \
+                not isinstance(entry['metric'], str) or not isinstance(entry['source'], str):
+            raise ValueError(f'published entries must be dict(metric=str, value=number, '
+                             f'source=str), got {entry!r}')
+    return entries
+
+
+def format_published(metrics, published):
+    """One line per published result: ours (from ``metrics``) beside it, e.g.
+    ``coco/bbox_mAP 0.402 (published 0.416: HS-ResNet paper, Faster R-CNN + FPN 1x)``.
+
+    Args:
+        metrics (dict): What the evaluator returned.
+        published (dict | list[dict] | None): See :func:`check_published`.
+
+    Returns:
+        list[str]: The lines (``ours: not reported`` where the evaluator has no such key).
+    """
+    lines = []
+    for entry in check_published(published):
+        digits = 3 if abs(entry['value']) <= 1 else 2
+        ours = metrics.get(entry['metric'])
+        ours = 'not reported' if ours is None else f'{float(ours):.{digits}f}'
+        lines.append(f"{entry['metric']} {ours} (published {entry['value']:.{digits}f}: "
+                     f"{entry['source']})")
+    return lines
+
+
+@HOOKS.register_module()
+class PublishedResultHook(Hook):
+    """Log the result of a config beside the published one it is meant to reproduce, after the
+    last validation of a training and after a test.
+
+    ``tools/train.py`` and ``tools/test.py`` add it when the config has a ``published`` entry
+    (:func:`check_published`).
+
+    Args:
+        published (dict | list[dict]): The published results.
+    """
+
+    priority = 'LOW'  # after the evaluator's own logging
+
+    def __init__(self, published):
+        self.published = check_published(published)
+
+    def _log(self, runner, metrics, what):
+        lines = format_published(metrics or {}, self.published)
+        if lines:
+            runner.logger.info(f'{what} beside the published result:\n' + '\n'.join(
+                f'  {line}' for line in lines))
+
+    def after_val_epoch(self, runner, metrics=None):
+        loop = runner._train_loop  # a dict until the Runner builds it (test-only runs)
+        if hasattr(loop, 'max_iters') and runner.iter >= loop.max_iters:
+            self._log(runner, metrics, 'Last validation')
+
+    def after_test_epoch(self, runner, metrics=None):
+        self._log(runner, metrics, 'Test')

@@ -1,9 +1,9 @@
 """Point a config at the mini datasets and make it small and short: a smoke test on a laptop.
 
-:func:`use_mini_data` takes any mmdet, mmseg or mmpose config (ours or a toolkit's) and returns
-a copy that trains for one iteration on the datasets :func:`~mmhsnet.testing.make_all` writes,
-then validates on one sample, with small images, no pretrained weights to download and no
-checkpoints to save::
+:func:`use_mini_data` takes any mmdet, mmseg, mmpose or mmpretrain config (ours or a
+toolkit's) and returns a copy that trains for one iteration on the datasets
+:func:`~mmhsnet.testing.make_all` writes, then validates on one sample, with small images, no
+pretrained weights to download and no checkpoints to save::
 
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -33,14 +33,16 @@ MINI_DATASET_OF = {
     ('mmseg', 'CityscapesDataset'): 'cityscapes',
     ('mmpose', 'CocoDataset'): 'coco_kpt',
     ('mmpose', 'MpiiDataset'): 'mpii',
+    ('mmpretrain', 'ImageNet'): 'imagenet',
 }
 
 # How much every image size shrinks by default:
 # mmdet: 1333x800 -> 160x96, so the 320x240 mini COCO images become 128x96;
 # mmseg: 2048x1024 -> 256x128, the size of the mini Cityscapes images, and 512x1024 crops ->
 #     64x128;
-# mmpose: 256x192 -> 128x96 inputs (64x48 -> 32x24 heatmaps), still a multiple of 32.
-DEFAULT_SCALE_FACTORS = {'mmdet': 0.12, 'mmseg': 0.125, 'mmpose': 0.5}
+# mmpose: 256x192 -> 128x96 inputs (64x48 -> 32x24 heatmaps), still a multiple of 32;
+# mmpretrain: 224 crops -> 56, 256 -> 64 (the mini ImageNet images are 96x96).
+DEFAULT_SCALE_FACTORS = {'mmdet': 0.12, 'mmseg': 0.125, 'mmpose': 0.5, 'mmpretrain': 0.25}
 
 # Keys of transforms (in pipelines and the data preprocessor's batch augments) and codecs whose
 # integers are image sizes: Resize/RandomResize/RandomChoiceResize ``scale(s)``, Mosaic/MixUp
@@ -70,7 +72,8 @@ def use_mini_data(cfg,
       read the mini dataset of the same format (:data:`MINI_DATASET_OF`): mmdet COCO ->
       mini COCO instances (its classes in ``metainfo``), mmseg Cityscapes -> mini Cityscapes,
       mmpose COCO / MPII -> mini COCO keypoints / MPII (val with ground-truth boxes,
-      ``bbox_file=None``, and the MPII head boxes for PCKh). Evaluators' ``ann_file`` point at
+      ``bbox_file=None``, and the MPII head boxes for PCKh), mmpretrain ImageNet -> mini
+      ImageNet (shapes as classes). Evaluators' ``ann_file`` point at
       the mini val annotations. ``num_classes`` of the model's heads that equal the number of
       classes of the config's dataset (its ``metainfo`` or class) become the mini dataset's.
     * **sizes**: every image size in the pipelines (see :data:`SIZE_KEYS`), the data
@@ -90,7 +93,8 @@ def use_mini_data(cfg,
     Runner turns them into BatchNorm when it does not run distributed.
 
     Args:
-        cfg (mmengine.Config): A loaded mmdet, mmseg or mmpose config (``default_scope``).
+        cfg (mmengine.Config): A loaded mmdet, mmseg, mmpose or mmpretrain config
+            (``default_scope``).
         data_infos (dict): What :func:`~mmhsnet.testing.make_all` returned (at least the
             dataset this config needs).
         scale_factor (float, optional): How much image sizes shrink;
@@ -132,7 +136,9 @@ def use_mini_data(cfg,
         num_config_classes = _num_classes(loader.dataset, scope) if train else None
         info = _point_at_mini_data(loader.dataset, scope, data_infos, train, num_samples)
         if train:
-            _set_num_classes(cfg.model, num_config_classes, info)
+            # mmpretrain's data preprocessor (a top-level key) one-hot encodes for mixup
+            _set_num_classes([cfg.model, cfg.get('data_preprocessor')], num_config_classes,
+                             info)
         else:
             _set_evaluator_ann_files(cfg.get(f'{split}_evaluator'), info)
         for pipeline in _pipelines(loader.dataset):
@@ -208,7 +214,8 @@ def _num_classes(dataset, scope):
 
 
 def _set_num_classes(model, num_config_classes, info):
-    """Heads predicting the config's dataset classes predict the mini dataset's."""
+    """Heads (and losses, preprocessors) predicting the config's dataset classes predict the
+    mini dataset's."""
     classes = info['train'].get('metainfo', {}).get('classes')
     if classes is None or num_config_classes is None:  # pose: same keypoints as the real data
         return

@@ -13,9 +13,12 @@ tests can run end to end without downloading the real datasets:
   ``leftImg8bit`` images and ``gtFine`` ``*_labelTrainIds.png`` maps (train ids 0-18, 255).
 * :func:`make_mpii`: stick figures with the 16 MPII joints; mmpose's ``mpii_{train,val}.json``
   and the ``mpii_gt_val.mat`` head boxes that ``MpiiDataset`` needs for PCKh.
+* :func:`make_imagenet`: one shape per image, the shape is the class; ImageNet's layout
+  (``train/<class>/*.JPEG``, flat ``val/``, ``meta/{train,val}.txt``) as mmpretrain's
+  ``ImageNet`` dataset reads it.
 
 Every generator returns a dict whose ``'train'`` and ``'val'`` entries are keyword arguments of
-the toolkit's dataset class (``data_root``, ``ann_file``, ``data_prefix``, ...), e.g.
+the toolkit's dataset class (``data_root``, ``ann_file``, ``data_prefix``, ``split``, ...), e.g.
 ``cfg.train_dataloader.dataset.update(info['train'])``. Output only depends on the arguments:
 the same seed gives byte-identical files (with the same numpy / OpenCV / scipy builds).
 
@@ -30,7 +33,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-MINI_DATASETS = ('coco', 'coco_kpt', 'cityscapes', 'mpii')
+MINI_DATASETS = ('coco', 'coco_kpt', 'cityscapes', 'mpii', 'imagenet')
 
 # The shape classes and their colours (RGB); see _shape_polygon for the shapes.
 SHAPE_CLASSES = {
@@ -93,7 +96,7 @@ def _write_json(path, obj):
 
 def _write_image(path, img):
     os.makedirs(osp.dirname(path), exist_ok=True)
-    params = _JPEG_PARAMS if path.endswith('.jpg') else []
+    params = _JPEG_PARAMS if path.lower().endswith(('.jpg', '.jpeg')) else []
     if not cv2.imwrite(path, img, params):
         raise OSError(f'Failed to write {path}')
 
@@ -806,6 +809,82 @@ def make_cityscapes(out_dir, num_train=8, num_val=4, img_size=(256, 128), seed=0
 
 
 # --------------------------------------------------------------------------------------------
+# ImageNet layout: one shape per image, its shape is its class
+# --------------------------------------------------------------------------------------------
+def make_imagenet(out_dir,
+                  num_train=10,
+                  num_val=5,
+                  img_size=(96, 96),
+                  seed=0,
+                  classes=tuple(SHAPE_CLASSES),
+                  object_size=(24, 80)):
+    """Write a classification dataset in ImageNet's layout: one shape per image, the shape is
+    the class.
+
+    Each image holds one shape of :data:`SHAPE_CLASSES` with random size, rotation and position
+    on a textured background (as :func:`make_coco_instances` draws them). Its colour is the
+    colour of a randomly drawn class, not of its own, so only the outline tells the class.
+    Classes are balanced (image ``i`` of a split is of class ``i % len(classes)``).
+
+    Layout (mmpretrain's ``ImageNet`` with ``split='train'`` / ``'val'`` reads it)::
+
+        train/<class>/<class>_<k>.JPEG    meta/train.txt: "<class>/<class>_<k>.JPEG <label>"
+        val/val_<k>.JPEG                  meta/val.txt:   "val_<k>.JPEG <label>"
+
+    Args:
+        out_dir (str): Output folder (the ``data_root``).
+        num_train (int): Number of training images. Defaults to 10.
+        num_val (int): Number of validation images. Defaults to 5.
+        img_size (tuple[int, int]): Image ``(width, height)``. Defaults to (96, 96).
+        seed (int): Random seed. Defaults to 0.
+        classes (Sequence[str]): Class names, a subset of :data:`SHAPE_CLASSES`; their order
+            gives the labels. Defaults to all five.
+        object_size (tuple[int, int]): Range of shape sizes (diameter of the circumscribed
+            circle) in pixels, sampled log-uniformly. Defaults to (24, 80).
+
+    Returns:
+        dict: ``data_root``, ``metainfo`` (``classes``), and ``train`` / ``val``: keyword
+        arguments of mmpretrain's ``ImageNet`` (``data_root``, ``split``, ``metainfo``).
+    """
+    classes = tuple(classes)
+    unknown = set(classes) - set(SHAPE_CLASSES)
+    if unknown or not classes:
+        raise KeyError(f'Unknown classes {sorted(unknown)}, available: {sorted(SHAPE_CLASSES)}')
+    w, h = img_size
+    if not 3 <= object_size[0] <= object_size[1] <= min(w, h) - 4:
+        raise ValueError(f'object_size {object_size} does not fit images of size {img_size}')
+    rng = _rng(seed, 'imagenet')
+    colors = list(SHAPE_CLASSES.values())
+    data_root = osp.abspath(out_dir)
+    metainfo = dict(classes=classes)
+    info = dict(data_root=data_root, metainfo=metainfo)
+    lo, hi = np.log(object_size[0]), np.log(object_size[1])
+    for split, num in _split_sizes(num_train, num_val):
+        lines = []
+        for i in range(num):
+            label = i % len(classes)
+            size = float(np.exp(rng.uniform(lo, hi)))
+            r = size / 2 + 1
+            cx, cy = rng.uniform(r, w - 1 - r), rng.uniform(r, h - 1 - r)
+            poly = _shape_polygon(classes[label], cx, cy, size, rng.uniform(0, 2 * np.pi))
+            img = _background(rng, h, w)
+            color = np.array(_bgr(colors[rng.integers(len(colors))]))
+            cv2.fillPoly(img, [poly], np.clip(color + rng.uniform(-20, 20, size=3), 0,
+                                              255).tolist())
+            if split == 'train':
+                name = f'{classes[label]}/{classes[label]}_{i:05d}.JPEG'
+            else:
+                name = f'val_{i:08d}.JPEG'
+            _write_image(osp.join(data_root, split, name), _finish(rng, img))
+            lines.append(f'{name} {label}\n')
+        os.makedirs(osp.join(data_root, 'meta'), exist_ok=True)
+        with open(osp.join(data_root, 'meta', f'{split}.txt'), 'w', encoding='utf-8') as f:
+            f.writelines(lines)
+        info[split] = dict(data_root=data_root, split=split, metainfo=metainfo)
+    return info
+
+
+# --------------------------------------------------------------------------------------------
 # All of them
 # --------------------------------------------------------------------------------------------
 def ensure_dataset(maker, out_dir, **kwargs):
@@ -838,8 +917,8 @@ def ensure_dataset(maker, out_dir, **kwargs):
 
 def make_all(out_dir, seed=0, num_train=None, num_val=None, datasets=MINI_DATASETS):
     """Write the mini datasets into ``out_dir/coco`` (instances and keypoints, which share the
-    image folders as in COCO, with distinct image ids), ``out_dir/cityscapes`` and
-    ``out_dir/mpii``.
+    image folders as in COCO, with distinct image ids), ``out_dir/cityscapes``,
+    ``out_dir/mpii`` and ``out_dir/imagenet``.
 
     Args:
         out_dir (str): Output folder.
@@ -848,8 +927,7 @@ def make_all(out_dir, seed=0, num_train=None, num_val=None, datasets=MINI_DATASE
             when None.
         num_val (int, optional): Validation images per dataset; the generators' default
             when None.
-        datasets (Sequence[str]): Which of ``'coco'``, ``'coco_kpt'``, ``'cityscapes'``,
-            ``'mpii'`` to write. Defaults to all.
+        datasets (Sequence[str]): Which of :data:`MINI_DATASETS` to write. Defaults to all.
 
     Returns:
         dict: Dataset name -> what its generator returned.
@@ -866,7 +944,8 @@ def make_all(out_dir, seed=0, num_train=None, num_val=None, datasets=MINI_DATASE
         coco=(make_coco_instances, 'coco'),
         coco_kpt=(make_coco_keypoints, 'coco'),
         cityscapes=(make_cityscapes, 'cityscapes'),
-        mpii=(make_mpii, 'mpii'))
+        mpii=(make_mpii, 'mpii'),
+        imagenet=(make_imagenet, 'imagenet'))
     results = {}
     for name in MINI_DATASETS:
         if name in datasets:

@@ -22,8 +22,11 @@ code: only use checkpoints you or someone you trust trained.
 """
 import contextvars
 import functools
+import hashlib
+import os
 import os.path as osp
 import pickle
+import tempfile
 
 import torch
 from mmengine.runner import Runner
@@ -255,11 +258,90 @@ def check_pretrained_fits(init_cfg, model, where='init_cfg'):
         ckpt = str(cfg.get('checkpoint', ''))
         if '://' in ckpt:
             continue
+        checkpoint = load_weights(ckpt)
         try:
-            state_dict = unwrap_state_dict(load_weights(ckpt), cfg.get('prefix'))
+            state_dict = unwrap_state_dict(checkpoint, cfg.get('prefix'))
         except ValueError as e:
-            raise ValueError(f'{where}.checkpoint={ckpt!r}: {e}') from None
+            hint = ''
+            if cfg.get('prefix'):
+                hint = (f'\n  It holds a state dict without that prefix (a backbone\'s own '
+                        f'weights?): read it with {where}.prefix=None')
+            raise ValueError(f'{where}.checkpoint={ckpt!r}: {e}{hint}') from None
         try:
             check_state_dict(state_dict, model, allow_unexpected=True)
         except ValueError as e:
-            raise ValueError(f'{where}.checkpoint={ckpt!r} does not fit: {e}') from None
+            hint = ''
+            if not cfg.get('prefix') and any(k.startswith('backbone.') for k in state_dict):
+                hint = ("\n  Its keys start with 'backbone.' (a classifier's, detector's or "
+                        f"pose model's checkpoint): read it with {where}.prefix='backbone.'")
+            raise ValueError(f'{where}.checkpoint={ckpt!r} does not fit: {e}{hint}') from None
+
+
+def _plain(value):
+    """``value`` if it is made of what ``torch.load(weights_only=True)`` reads (None, bool,
+    int, float, str and lists, tuples and str-keyed dicts of them), else None."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v) for v in value]
+        return None if any(i is None and v is not None for i, v in zip(items, value)) \
+            else type(value)(items)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        kept = {k: _plain(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None or value[k] is None}
+    return None
+
+
+def publish_checkpoint(in_file, out_file):
+    """Write the weights of a training checkpoint as a file to publish, named as OpenMMLab's
+    ``publish_model.py`` names it: ``OUT-<first 8 hex digits of its sha256>.pth``.
+
+    Only ``state_dict`` (``module.`` prefixes removed) and the plain entries of ``meta``
+    (epoch, iteration, versions, the dataset's classes, the config text) are kept: no
+    optimizer, parameter schedulers or message hub, so that the file loads with
+    ``torch.load(weights_only=True)``. An ``ema_state_dict`` is dropped: mmengine's EMAHook
+    saves the averaged weights as ``state_dict`` already. The file is written under a
+    temporary name and renamed, so it is whole or absent.
+
+    ``in_file`` is unpickled with ``weights_only=False`` when it is an mmengine checkpoint
+    (its message hub needs it), as ``--resume`` does: publish only checkpoints you trust.
+
+    Args:
+        in_file (str): A checkpoint saved by mmengine's CheckpointHook (or any file holding a
+            state dict).
+        out_file (str): Output path; ``.pth`` is replaced by ``-<sha256[:8]>.pth``.
+
+    Returns:
+        str: The path of the published file.
+
+    Raises:
+        FileNotFoundError: ``in_file`` does not exist.
+        ValueError: It holds no state dict.
+    """
+    if not osp.isfile(in_file):
+        raise FileNotFoundError(f'Checkpoint file not found: {in_file!r}')
+    try:
+        checkpoint = torch.load(in_file, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError:  # mmengine's own: the message hub's HistoryBuffer
+        checkpoint = torch.load(in_file, map_location='cpu', weights_only=False)
+    state_dict = unwrap_state_dict(checkpoint)
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    published = dict(state_dict=state_dict, meta=_plain(meta) if isinstance(meta, dict) else {})
+    stem = out_file[:-len('.pth')] if out_file.endswith('.pth') else out_file
+    out_dir = osp.dirname(osp.abspath(out_file))
+    os.makedirs(out_dir, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.publish-', suffix='.pth', dir=out_dir)
+    os.close(fd)
+    try:
+        torch.save(published, tmp)
+        torch.load(tmp, map_location='cpu', weights_only=True)  # what users will do
+        sha = hashlib.sha256()
+        with open(tmp, 'rb') as f:
+            for chunk in iter(lambda: f.read(1 << 20), b''):
+                sha.update(chunk)
+        final = f'{stem}-{sha.hexdigest()[:8]}.pth'
+        os.replace(tmp, final)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+    return final

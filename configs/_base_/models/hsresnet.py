@@ -1,8 +1,11 @@
 # HS-ResNet-50 and HS-ResNet-101 backbones, written once for every config in hsresnet/: the
 # network (mmhsnet.HSResNet, s=8 groups of base_width=11 channels; see "HS-ResNet: our definition"
-# in the README) and the ImageNet-1k weights of exactly that network (not published: see
-# "Pretrained weights" in configs/README.md, or train from scratch with
-# `--cfg-options model.backbone.init_cfg=None`).
+# in the README) and the ImageNet-1k weights of exactly that network. Those weights are an
+# mmpretrain classifier's checkpoint (hsresnet/hsresnet50_8xb32_in1k.py and the other *_in1k.py
+# configs make them, tools/model_converters/publish_model.py publishes them), read with
+# prefix='backbone.' as mmdet reads mmpretrain's checkpoints; nobody has published one yet (see
+# "Pretrained weights" in configs/README.md), so point `init_cfg.checkpoint` at yours or train
+# from scratch with `--cfg-options model.backbone.init_cfg=None`.
 #
 # Not a runnable config and no `model`: a config lists this file among its `_base_` files next to
 # the toolkit's stock config (mmengine refuses a key that two bases both define, so this file
@@ -21,8 +24,10 @@ hsresnet50 = dict(
     depth=50,
     scales=8,
     base_width=11,
-    init_cfg=dict(type='Pretrained', checkpoint='checkpoints/hsresnet50_s8w11_in1k.pth'))
+    init_cfg=dict(
+        type='Pretrained', checkpoint='checkpoints/hsresnet50_s8w11_in1k.pth', prefix='backbone.'))
 hsresnet101 = dict(
     hsresnet50,
     depth=101,
-    init_cfg=dict(type='Pretrained', checkpoint='checkpoints/hsresnet101_s8w11_in1k.pth'))
+    init_cfg=dict(
+        type='Pretrained', checkpoint='checkpoints/hsresnet101_s8w11_in1k.pth', prefix='backbone.'))

@@ -1,4 +1,4 @@
-"""Test (and evaluate) a checkpoint with an mmdet, mmseg or mmpose config.
+"""Test (and evaluate) a checkpoint with an mmdet, mmseg, mmpose or mmpretrain config.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out RESULTS.pkl] [--show]
                          [--show-dir DIR] [--cfg-options K=V ...] [--launcher ...]
@@ -15,6 +15,7 @@ _VIS_HOOKS = {
     'DetVisualizationHook': ('draw', 'test_out_dir'),
     'SegVisualizationHook': ('draw', None),  # mmseg saves through visualizer.save_dir
     'PoseVisualizationHook': ('enable', 'out_dir'),
+    'VisualizationHook': ('enable', 'out_dir'),  # mmpretrain's
 }
 
 
@@ -43,9 +44,9 @@ def enable_visualization(cfg, args):
                          f'(one of {sorted(_VIS_HOOKS)})')
     switch, out_key = _VIS_HOOKS[hook['type']]
     hook[switch] = True
-    if hook['type'] == 'SegVisualizationHook':
-        # mmseg's hook draws every 50th image unless told otherwise; draw every image, as the
-        # mmdet and mmpose hooks do in testing
+    if hook['type'] in ('SegVisualizationHook', 'VisualizationHook'):
+        # mmseg's and mmpretrain's hooks draw every 50th / 5000th image unless told otherwise;
+        # draw every image, as the mmdet and mmpose hooks do in testing
         hook.setdefault('interval', 1)
     if args.show:
         hook['show'] = True

@@ -1,4 +1,4 @@
-"""Train a model from an mmdet, mmseg or mmpose config (the config's ``default_scope`` decides).
+"""Train a model from an mmdet, mmseg, mmpose or mmpretrain config (``default_scope`` decides).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
                                  [--cfg-options K=V ...] [--launcher none|pytorch|slurm|mpi]

@@ -26,6 +26,7 @@ import hashlib
 import os
 import os.path as osp
 import pickle
+import re
 import tempfile
 
 import torch
@@ -37,6 +38,7 @@ from mmengine.utils import digit_version
 _TRUSTED_RUNNER_CHECKPOINT = contextvars.ContextVar('mmhsnet_trusted_runner_checkpoint',
                                                     default=False)
 _stock_load_from_local = load_from_local
+_ANSI = re.compile(r'\x1b\[[0-9;]*m')  # torch's messages are coloured
 
 
 def load_weights(filename, map_location='cpu'):
@@ -62,8 +64,10 @@ def load_weights(filename, map_location='cpu'):
     except pickle.UnpicklingError as e:
         raise RuntimeError(
             f'Refused to load {filename!r}: it is not a plain weight file. torch.load('
-            f'weights_only=True) rejected it, so nothing in it was executed. Original error: '
-            f'{str(e).splitlines()[0]}') from e
+            f'weights_only=True) rejected it, so nothing in it was executed. A training '
+            f'checkpoint of your own (with optimizer and message hub) becomes one with '
+            f'tools/model_converters/publish_model.py. Original error: '
+            f'{_ANSI.sub("", str(e).splitlines()[0])}') from e
     except (EOFError, RuntimeError, ValueError, OSError) as e:
         raise RuntimeError(
             f'Cannot read checkpoint {filename!r}: the file is truncated or corrupt '
@@ -258,7 +262,10 @@ def check_pretrained_fits(init_cfg, model, where='init_cfg'):
         ckpt = str(cfg.get('checkpoint', ''))
         if '://' in ckpt:
             continue
-        checkpoint = load_weights(ckpt)
+        try:
+            checkpoint = load_weights(ckpt)
+        except RuntimeError as e:
+            raise RuntimeError(f'{where}.checkpoint={ckpt!r}: {e}') from None
         try:
             state_dict = unwrap_state_dict(checkpoint, cfg.get('prefix'))
         except ValueError as e:

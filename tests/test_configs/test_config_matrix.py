@@ -6,10 +6,12 @@ process, through mmengine's Runner as tools/train.py runs it, after
 paths) interleaves mmdet, mmseg and mmpose configs, so registries and default scopes must not
 leak from one toolkit's run into the next.
 """
+import ast
 import gc
 import glob
 import math
 import os.path as osp
+from pathlib import Path
 
 import pytest
 import torch
@@ -18,6 +20,7 @@ from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 
+from mmhsnet.engine import check_published, format_published
 from mmhsnet.testing import make_all, use_mini_data
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -40,8 +43,8 @@ def _as_list(value):
 def expected_metrics(cfg):
     """The keys the config's val evaluator reports, e.g. ``coco/bbox_mAP``, each with the range
     of its values and a special value it may take instead: COCO AP in [0, 1] or pycocotools' -1
-    (no ground truth to evaluate), mIoU and MPII's PCK (the mean PCKh of MpiiPCKAccuracy) in
-    percent."""
+    (no ground truth to evaluate), mIoU, MPII's PCK (the mean PCKh of MpiiPCKAccuracy) and
+    top-k accuracy in percent."""
     keys = {}
     for metric in _as_list(cfg.val_evaluator):
         kind = (cfg.default_scope, metric.type)
@@ -55,6 +58,9 @@ def expected_metrics(cfg):
             keys['coco/AP'] = (0, 1, -1)
         elif kind == ('mmpose', 'MpiiPCKAccuracy'):
             keys['PCK'] = (0, 100, None)
+        elif kind == ('mmpretrain', 'Accuracy'):
+            keys.update({f'accuracy/top{k}': (0, 100, None)
+                         for k in _as_list(metric.get('topk', 1))})
         else:
             raise NotImplementedError(f'Add the metric keys of {kind} to expected_metrics')
     return keys
@@ -110,7 +116,45 @@ class CountPredictions(Hook):
 def test_configs_are_found():
     assert 'faster_rcnn_hsr50_fpn_1x_coco.py' in CONFIGS
     scopes = {Config.fromfile(osp.join(CONFIG_DIR, c)).default_scope for c in CONFIGS}
-    assert scopes == {'mmdet', 'mmseg', 'mmpose'}
+    assert scopes == {'mmdet', 'mmseg', 'mmpose', 'mmpretrain'}
+
+
+def _own_assignments(path):
+    """Names a config file assigns itself (top level), not those it inherits."""
+    tree = ast.parse(Path(path).read_text())
+    return {target.id for node in tree.body if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)}
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_config_records_its_published_result(config):
+    """Every config says which published result it reproduces (``published = None`` where
+    none was published), in its own file: a -101 config inheriting a -50 one must not silently
+    claim the -50 result. A pure alias (only ``_base_``) is the config it names."""
+    path = osp.join(CONFIG_DIR, config)
+    own = _own_assignments(path)
+    if own != {'_base_'}:
+        assert 'published' in own, f'{config} does not set `published`'
+    cfg = Config.fromfile(path)
+    entries = check_published(cfg.get('published'))
+    metrics = expected_metrics(cfg)
+    for entry in entries:
+        low, high, _ = metrics[entry['metric']]
+        assert low <= entry['value'] <= high, entry
+
+
+def test_format_published():
+    published = [dict(metric='coco/bbox_mAP', value=0.416, source='paper, Faster R-CNN 1x'),
+                 dict(metric='mIoU', value=79.8, source='paper, DeepLabv3+')]
+    assert format_published({'coco/bbox_mAP': 0.40249, 'mIoU': 12.345}, published) == [
+        'coco/bbox_mAP 0.402 (published 0.416: paper, Faster R-CNN 1x)',
+        'mIoU 12.35 (published 79.80: paper, DeepLabv3+)']
+    assert format_published({}, published[:1]) == [
+        'coco/bbox_mAP not reported (published 0.416: paper, Faster R-CNN 1x)']
+    for bad in (dict(metric='mIoU', value='79.8', source='x'), dict(metric='mIoU', value=1),
+                dict(metric='mIoU', value=True, source='x'), 'mIoU 79.8'):
+        with pytest.raises(ValueError, match='published entries must be dict'):
+            check_published([bad])
 
 
 def test_use_mini_data_shrinks_a_copy(mini_data):

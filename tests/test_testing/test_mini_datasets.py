@@ -1,5 +1,5 @@
-"""The mini datasets load through the stock dataset classes and configs of mmdet, mmseg and
-mmpose, and their annotations describe what the images show."""
+"""The mini datasets load through the stock dataset classes and configs of mmdet, mmseg, mmpose
+and mmpretrain, and their annotations describe what the images show."""
 import importlib
 import json
 import os
@@ -71,12 +71,13 @@ def test_same_seed_same_files(tmp_path):
         make_all(str(tmp_path / name), seed=seed, num_train=2, num_val=1)
         trees.append(read_tree(tmp_path / name))
     a, b, c = trees
-    # coco: 3 + 3 images, 4 json; cityscapes: 3 images + 3 label maps; mpii: 3 images, 2 json, mat
-    assert len(a) == 22
+    # coco: 3 + 3 images, 4 json; cityscapes: 3 images + 3 label maps; mpii: 3 images, 2 json,
+    # mat; imagenet: 3 images, 2 lists
+    assert len(a) == 27
     assert a == b
     assert a.keys() == c.keys()
-    images = [k for k in a if k.endswith(('.jpg', '_leftImg8bit.png'))]
-    assert len(images) == 12
+    images = [k for k in a if k.endswith(('.jpg', '_leftImg8bit.png', '.JPEG'))]
+    assert len(images) == 15
     assert all(a[k] != c[k] for k in images)
 
 
@@ -412,6 +413,36 @@ def test_mmpose_mpii_dataset(mini):
     metric.dataset_meta = val_set.metainfo
     metric.process({}, predictions)
     assert metric.evaluate(len(predictions))['PCK'] == pytest.approx(100)
+
+
+def test_mmpretrain_imagenet_dataset(mini):
+    """ImageNet's layout, read by mmpretrain's ImageNet with split= as the stock configs do;
+    every class in both splits, one shape per image, colours not tied to the class."""
+    info = mini['imagenet']
+    root = info['data_root']
+    classes = info['metainfo']['classes']
+    assert sorted(os.listdir(osp.join(root, 'train'))) == sorted(classes)
+    assert all(f.endswith('.JPEG') for f in os.listdir(osp.join(root, 'val')))
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import DATASETS
+    hues = {}
+    for split, num in (('train', 10), ('val', 5)):
+        dataset = DATASETS.build(dict(type='ImageNet', **info[split], pipeline=[]))
+        assert len(dataset) == num and dataset.metainfo['classes'] == classes
+        labels = [dataset.get_data_info(i)['gt_label'] for i in range(num)]
+        assert sorted(set(labels)) == list(range(len(classes)))
+        for i in range(num):
+            item = dataset.get_data_info(i)
+            if split == 'train':  # the class folder is the class
+                assert osp.basename(osp.dirname(item['img_path'])) == classes[item['gt_label']]
+            img = cv2.imread(item['img_path'])
+            assert img.shape == (96, 96, 3)
+            saturation = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)[..., 1]
+            shape = saturation > 110  # the background is muted
+            assert 0.01 < shape.mean() < 0.8, shape.mean()
+            hue = np.median(cv2.cvtColor(img, cv2.COLOR_BGR2HSV)[..., 0][shape])
+            hues.setdefault(item['gt_label'], set()).add(int(hue) // 10)
+    assert sum(len(h) > 1 for h in hues.values()) >= 3, hues
 
 
 def test_cli(tmp_path):

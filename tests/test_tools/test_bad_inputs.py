@@ -19,7 +19,7 @@ def fails(tool, *args, cwd):
      "'mmhsnet.HSResNet'?); mmhsnet's models are: HSResNet, LiteHRNet, ResNeSt"),
     ("custom_hooks = [dict(type='mmhsnet.RNGHook')]",
      "custom_hooks[0].type='mmhsnet.RNGHook' is not registered in mmhsnet; mmhsnet's hooks "
-     "are: RandomStateHook"),
+     "are: PublishedResultHook, RandomStateHook"),
 ])
 def test_unknown_mmhsnet_type(mini_coco, tmp_path, addition, message):
     config = tmp_path / 'config.py'
@@ -53,7 +53,9 @@ def test_pretrained_checkpoint_that_does_not_fit(mini_coco, tmp_path):
     while training goes on with random weights."""
     from mmhsnet.models import ResNeSt
     checkpoint = tmp_path / 'resnest50.pth'
-    torch.save({'state_dict': ResNeSt(depth=50).state_dict()}, checkpoint)
+    # an ImageNet classifier of another network, in the layout the configs read
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               ResNeSt(depth=50).state_dict().items()}}, checkpoint)
     options = [o for o in mini_coco[2] if not o.startswith('model.backbone.init_cfg')]
     work_dir = tmp_path / 'work'
     err = fails('train.py', CONFIG, '--work-dir', work_dir, '--cfg-options', *options,

@@ -1,4 +1,4 @@
-"""What no other test runs: tools/test.py on an mmseg and an mmpose config with --show-dir,
+"""What no other test runs: tools/test.py on mmseg, mmpose and mmpretrain configs with --show-dir,
 tools/dist_test.sh on two CPU processes, and tools/analysis_tools/benchmark_litehrnet.py — run as
 a user runs them, on generated data."""
 import os
@@ -16,7 +16,7 @@ from mmhsnet.testing import make_all, use_mini_data
 
 @pytest.fixture(scope='module')
 def mini_data(tmp_path_factory):
-    return make_all(tmp_path_factory.mktemp('mini'), datasets=['cityscapes', 'mpii'])
+    return make_all(tmp_path_factory.mktemp('mini'), datasets=['cityscapes', 'mpii', 'imagenet'])
 
 
 def save_checkpoint(cfg, path):
@@ -26,12 +26,18 @@ def save_checkpoint(cfg, path):
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
 
 
-@pytest.mark.parametrize('config,metric', [
-    ('hsresnet/deeplabv3plus_hsr50-d8_4xb2-80k_cityscapes-512x1024.py', r'mIoU: \d'),
+@pytest.mark.parametrize('config,metric,published', [
+    ('hsresnet/deeplabv3plus_hsr50-d8_4xb2-80k_cityscapes-512x1024.py', r'mIoU: \d',
+     r'mIoU \d+\.\d\d \(published 79\.80: HS-ResNet paper \(arXiv 2010\.07621\), DeepLabv3\+'),
     # MPII's PCKh is reported as PCK (normalised by the head size)
-    ('litehrnet/td-hm_litehrnet-18_8xb64-210e_mpii-256x256.py', r'Head PCK: [\d.]+ .* PCK: \d'),
+    ('litehrnet/td-hm_litehrnet-18_8xb64-210e_mpii-256x256.py', r'Head PCK: [\d.]+ .* PCK: \d',
+     r'PCK \d+\.\d\d \(published 85\.40: Lite-HRNet paper'),
+    ('hsresnet/hsresnet50_8xb32-coslr-lbs-mixup-300e_in1k.py', r'accuracy/top1: \d',
+     r'accuracy/top1 \d+\.\d\d \(published 81\.28: HS-ResNet paper'),
 ])
-def test_test_py_on_mmseg_and_mmpose_configs(mini_data, tmp_path, config, metric):
+def test_test_py_on_mmseg_mmpose_and_mmpretrain_configs(mini_data, tmp_path, config, metric,
+                                                        published):
+    """Metrics, the published result beside ours, and a picture of every test image."""
     cfg = use_mini_data(Config.fromfile(ROOT / 'configs' / config), mini_data)
     cfg_path, checkpoint = tmp_path / 'config.py', tmp_path / 'model.pth'
     cfg.dump(cfg_path)
@@ -41,6 +47,7 @@ def test_test_py_on_mmseg_and_mmpose_configs(mini_data, tmp_path, config, metric
                       tmp_path / 'work', '--show-dir', show_dir, cwd=tmp_path)
     log = result.stdout + result.stderr
     assert re.search(metric, log), log[-3000:]
+    assert re.search(published, log), log[-3000:]
     pictures = [p for p in show_dir.rglob('*') if p.suffix in ('.png', '.jpg')]
     assert pictures, sorted(show_dir.rglob('*'))
 

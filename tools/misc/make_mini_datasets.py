@@ -1,11 +1,12 @@
-"""Write small synthetic COCO (instances, keypoints), Cityscapes and MPII datasets in their real
-on-disk formats (see :mod:`mmhsnet.testing.mini_datasets`).
+"""Write small synthetic COCO (instances, keypoints), Cityscapes, MPII and ImageNet-layout
+datasets in their real on-disk formats (see :mod:`mmhsnet.testing.mini_datasets`).
 
     python tools/misc/make_mini_datasets.py OUT_DIR [--seed 0] [--num-train N] [--num-val N]
-                                            [--only coco coco_kpt cityscapes mpii]
+                                            [--only coco coco_kpt cityscapes mpii imagenet]
 
-Writes ``OUT_DIR/coco``, ``OUT_DIR/cityscapes`` and ``OUT_DIR/mpii``; point a config's
-``data_root`` there (e.g. ``--cfg-options train_dataloader.dataset.data_root=OUT_DIR/coco``).
+Writes ``OUT_DIR/coco``, ``OUT_DIR/cityscapes``, ``OUT_DIR/mpii`` and ``OUT_DIR/imagenet``;
+point a config's ``data_root`` there (e.g.
+``--cfg-options train_dataloader.dataset.data_root=OUT_DIR/coco``).
 """
 import argparse
 
@@ -14,7 +15,8 @@ from mmhsnet.testing import MINI_DATASETS, make_all
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Write small synthetic datasets in COCO, Cityscapes and MPII formats')
+        description='Write small synthetic datasets in COCO, Cityscapes, MPII and ImageNet '
+        'formats')
     parser.add_argument('out_dir', help='output folder')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
@@ -24,9 +26,9 @@ def parse_args():
         default=list(MINI_DATASETS),
         help='datasets to write (default: all)')
     parser.add_argument(
-        '--num-train', type=int, help='training images per dataset (default: 8)')
+        '--num-train', type=int, help='training images per dataset (default: 8; ImageNet: 10)')
     parser.add_argument(
-        '--num-val', type=int, help='validation images per dataset (default: 4)')
+        '--num-val', type=int, help='validation images per dataset (default: 4; ImageNet: 5)')
     return parser.parse_args()
 
 

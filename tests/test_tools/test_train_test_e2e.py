@@ -25,12 +25,18 @@ def test_train_then_test_prints_coco_metrics(mini_coco, tmp_path):
     assert ckpt.is_file(), log[-2000:]
     assert 'HSResNet' in (work_dir / 'faster_rcnn_hsr50_fpn_1x_coco.py').read_text()
     assert re.search(r'Epoch\(train\) \[1\]\[2/2\].*loss: ', log)
+    # the config's published result, beside ours after the last validation
+    published = (r'coco/bbox_mAP -?\d\.\d{3} \(published 0\.416: HS-ResNet paper \(arXiv '
+                 r'2010\.07621\), Faster R-CNN \+ FPN 1x, COCO\)')
+    assert re.search(r'Last validation beside the published result:\n +' + published, log), \
+        log[-2000:]
 
     out = tmp_path / 'results.pkl'
     log = run([ROOT / 'tools' / 'test.py', CONFIG, ckpt, '--work-dir', tmp_path / 'test',
                '--out', out, '--cfg-options', *opts], cwd=tmp_path)
     assert re.search(r'coco/bbox_mAP: -?\d', log), log[-2000:]
     assert 'Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all' in log
+    assert re.search(r'Test beside the published result:\n +' + published, log), log[-2000:]
     assert out.is_file()
 
 

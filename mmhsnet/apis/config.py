@@ -141,6 +141,8 @@ def _check_classification_layout(dataset, where, num_classes):
                 "labels them.\n  ImageNet's layout: meta/<split>.txt with one 'path label' "
                 'line per image, or one sub-folder of images per class')
         return
+    if split == 'test' or not dataset.get('with_label', True):
+        return  # a list of paths without labels (ImageNet's test split)
     with open(ann_path, encoding='utf-8') as f:
         lines = [line.split() for line in f if line.strip()]
     bad = next((i for i, parts in enumerate(lines)

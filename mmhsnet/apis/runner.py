@@ -12,14 +12,20 @@ from ..engine import check_published
 from .errors import InputError
 
 
+def _add_hook(cfg, hook):
+    """Append ``hook`` (a config dict) to ``custom_hooks`` unless a hook of its type is there."""
+    hooks = cfg.get('custom_hooks') or []
+    name = hook['type'].rpartition('.')[-1]
+    if not any(isinstance(h, dict) and str(h.get('type')).rpartition('.')[-1] == name
+               for h in hooks):
+        cfg.custom_hooks = [*hooks, hook]
+
+
 def add_random_state_hook(cfg):
     """Add ``mmhsnet.RandomStateHook`` to the config's ``custom_hooks`` unless it is there, so
     that a resumed run draws the random numbers of an uninterrupted one
     (:mod:`mmhsnet.engine.hooks`)."""
-    hooks = cfg.get('custom_hooks') or []
-    if not any(isinstance(hook, dict) and str(hook.get('type')).endswith('RandomStateHook')
-               for hook in hooks):
-        cfg.custom_hooks = [*hooks, dict(type='mmhsnet.RandomStateHook')]
+    _add_hook(cfg, dict(type='mmhsnet.RandomStateHook'))
 
 
 def add_published_result_hook(cfg):
@@ -34,12 +40,8 @@ def add_published_result_hook(cfg):
         published = check_published(cfg.get('published'))
     except ValueError as e:
         raise InputError(f'the config\'s {e}') from None
-    hooks = cfg.get('custom_hooks') or []
-    if published and not any(isinstance(hook, dict) and
-                             str(hook.get('type')).endswith('PublishedResultHook')
-                             for hook in hooks):
-        cfg.custom_hooks = [*hooks, dict(type='mmhsnet.PublishedResultHook',
-                                         published=published)]
+    if published:
+        _add_hook(cfg, dict(type='mmhsnet.PublishedResultHook', published=published))
 
 
 def _setup_cpu_distributed(cfg):

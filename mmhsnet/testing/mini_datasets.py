@@ -817,14 +817,16 @@ def make_imagenet(out_dir,
                   img_size=(96, 96),
                   seed=0,
                   classes=tuple(SHAPE_CLASSES),
-                  object_size=(24, 80)):
+                  object_size=(24, 80),
+                  random_colors=False):
     """Write a classification dataset in ImageNet's layout: one shape per image, the shape is
     the class.
 
     Each image holds one shape of :data:`SHAPE_CLASSES` with random size, rotation and position
-    on a textured background (as :func:`make_coco_instances` draws them). Its colour is the
-    colour of a randomly drawn class, not of its own, so only the outline tells the class.
-    Classes are balanced (image ``i`` of a split is of class ``i % len(classes)``).
+    on a textured background, drawn as :func:`make_coco_instances` draws it (its class's colour,
+    jittered), or with ``random_colors`` in the colour of a random class, so that only the
+    outline tells the class. Classes are balanced (image ``i`` of a split is of class
+    ``i % len(classes)``).
 
     Layout (mmpretrain's ``ImageNet`` with ``split='train'`` / ``'val'`` reads it)::
 
@@ -841,6 +843,8 @@ def make_imagenet(out_dir,
             gives the labels. Defaults to all five.
         object_size (tuple[int, int]): Range of shape sizes (diameter of the circumscribed
             circle) in pixels, sampled log-uniformly. Defaults to (24, 80).
+        random_colors (bool): Colour each shape as a random class instead of its own.
+            Defaults to False.
 
     Returns:
         dict: ``data_root``, ``metainfo`` (``classes``), and ``train`` / ``val``: keyword
@@ -868,7 +872,9 @@ def make_imagenet(out_dir,
             cx, cy = rng.uniform(r, w - 1 - r), rng.uniform(r, h - 1 - r)
             poly = _shape_polygon(classes[label], cx, cy, size, rng.uniform(0, 2 * np.pi))
             img = _background(rng, h, w)
-            color = np.array(_bgr(colors[rng.integers(len(colors))]))
+            drawn = rng.integers(len(colors))  # drawn either way: same images otherwise
+            color = np.array(_bgr(colors[drawn] if random_colors else
+                                  SHAPE_CLASSES[classes[label]]))
             cv2.fillPoly(img, [poly], np.clip(color + rng.uniform(-20, 20, size=3), 0,
                                               255).tolist())
             if split == 'train':

@@ -18,7 +18,7 @@ from pycocotools.coco import COCO
 from scipy.io import loadmat
 
 from mmhsnet.testing import (MPII_KEYPOINTS, ensure_dataset, make_all, make_coco_instances,
-                             make_coco_keypoints)
+                             make_coco_keypoints, make_imagenet)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
@@ -415,10 +415,15 @@ def test_mmpose_mpii_dataset(mini):
     assert metric.evaluate(len(predictions))['PCK'] == pytest.approx(100)
 
 
-def test_mmpretrain_imagenet_dataset(mini):
+def test_mmpretrain_imagenet_dataset(mini, tmp_path):
     """ImageNet's layout, read by mmpretrain's ImageNet with split= as the stock configs do;
-    every class in both splits, one shape per image, colours not tied to the class."""
-    info = mini['imagenet']
+    every class in both splits, one shape per image in its class's colour, or with
+    ``random_colors`` in any class's colour."""
+    check_imagenet(mini['imagenet'], colors_per_class=1)
+    check_imagenet(make_imagenet(str(tmp_path), random_colors=True), colors_per_class=None)
+
+
+def check_imagenet(info, colors_per_class):
     root = info['data_root']
     classes = info['metainfo']['classes']
     assert sorted(os.listdir(osp.join(root, 'train'))) == sorted(classes)
@@ -441,8 +446,11 @@ def test_mmpretrain_imagenet_dataset(mini):
             shape = saturation > 110  # the background is muted
             assert 0.01 < shape.mean() < 0.8, shape.mean()
             hue = np.median(cv2.cvtColor(img, cv2.COLOR_BGR2HSV)[..., 0][shape])
-            hues.setdefault(item['gt_label'], set()).add(int(hue) // 10)
-    assert sum(len(h) > 1 for h in hues.values()) >= 3, hues
+            hues.setdefault(item['gt_label'], set()).add(round(hue / 30) % 6)  # 6 hue sectors
+    if colors_per_class == 1:
+        assert all(len(h) == 1 for h in hues.values()), hues
+    else:
+        assert sum(len(h) > 1 for h in hues.values()) >= 3, hues
 
 
 def test_cli(tmp_path):

@@ -193,6 +193,15 @@ def _coco_file(images, annotations, categories, description):
 # --------------------------------------------------------------------------------------------
 # COCO instances: coloured shapes
 # --------------------------------------------------------------------------------------------
+def _shape_classes(classes):
+    """``classes`` as a tuple, checked against :data:`SHAPE_CLASSES`."""
+    classes = tuple(classes)
+    unknown = set(classes) - set(SHAPE_CLASSES)
+    if unknown or not classes:
+        raise KeyError(f'Unknown classes {sorted(unknown)}, available: {sorted(SHAPE_CLASSES)}')
+    return classes
+
+
 def _shape_polygon(shape, cx, cy, size, angle):
     r = size / 2
     if shape == 'circle':
@@ -296,10 +305,7 @@ def make_coco_instances(out_dir,
         ``val``: keyword arguments of mmdet's ``CocoDataset`` (``data_root``, ``ann_file``,
         ``data_prefix``, ``metainfo``).
     """
-    classes = tuple(classes)
-    unknown = set(classes) - set(SHAPE_CLASSES)
-    if unknown or not classes:
-        raise KeyError(f'Unknown classes {sorted(unknown)}, available: {sorted(SHAPE_CLASSES)}')
+    classes = _shape_classes(classes)
     if not 0 <= max_occlusion < 1:
         raise ValueError(f'max_occlusion must be in [0, 1), got {max_occlusion}')
     w, h = img_size
@@ -850,10 +856,7 @@ def make_imagenet(out_dir,
         dict: ``data_root``, ``metainfo`` (``classes``), and ``train`` / ``val``: keyword
         arguments of mmpretrain's ``ImageNet`` (``data_root``, ``split``, ``metainfo``).
     """
-    classes = tuple(classes)
-    unknown = set(classes) - set(SHAPE_CLASSES)
-    if unknown or not classes:
-        raise KeyError(f'Unknown classes {sorted(unknown)}, available: {sorted(SHAPE_CLASSES)}')
+    classes = _shape_classes(classes)
     w, h = img_size
     if not 3 <= object_size[0] <= object_size[1] <= min(w, h) - 4:
         raise ValueError(f'object_size {object_size} does not fit images of size {img_size}')
